@@ -1,0 +1,24 @@
+export * from "./schema/column";
+export { pgEnum } from "./schema/enum";
+export type { PgEnum, AnyPgEnum } from "./schema/enum";
+export { table, index, uniqueIndex, primaryKey, check, columnName } from "./schema/table";
+export type { Table, AnyTable, RowOf, InsertOf, IndexSpec, PrimaryKeySpec, CheckSpec } from "./schema/table";
+export { relations } from "./schema/relations";
+export type { Schema, Relation } from "./schema/relations";
+export { renderDdl, renderDrop } from "./schema/ddl";
+export { connect } from "./runtime/connect";
+export type { ConnectOptions, Database, DatabaseMethods, TableQuery } from "./runtime/connect";
+export { Query } from "./runtime/query";
+export type { SortDirection, OrderByOptions } from "./runtime/query";
+export type { QueryEvent } from "./runtime/executor";
+export type { CompiledRead, CompiledStep, CompiledReadPlan, RowMapper } from "./runtime/compiled";
+export * from "./runtime/errors";
+export * from "./runtime/markers";
+/** @internal Helpers that compiled queries call. */
+export { decode as $decode } from "./runtime/decode";
+export { like as $like } from "./runtime/like";
+export { bind as $bind } from "./runtime/bind";
+export { snakeCase, quoteIdent, quoteLiteral } from "./sql/identifiers";
+export { assembleSelect } from "./sql/select-statement";
+export type { SelectParts, ReadKind } from "./sql/select-statement";
+export type { Fragment, FragmentShape } from "./sql/fragment";

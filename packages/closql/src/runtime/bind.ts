@@ -1,0 +1,48 @@
+import { ClosqlError } from "./errors";
+
+const INT8_MAX = 9223372036854775807n;
+const INT8_MIN = -9223372036854775808n;
+
+/** An integral double (or ±Infinity) as an int8 parameter, clamped to int8's range. */
+function int8(k: number): string | number {
+  if (Number.isSafeInteger(k)) return k;
+  if (k >= 9223372036854775807) return INT8_MAX.toString();
+  if (k <= -9223372036854775808) return INT8_MIN.toString();
+  return BigInt(k).toString();
+}
+
+/**
+ * Run-time halves of comparisons the transformer compiled: they map a JavaScript value to the
+ * parameter that makes constant SQL give JavaScript's answer. Each is called once per execution.
+ */
+export const bind = {
+  /** NaN compares false with everything in JavaScript; as NULL it does in SQL too. */
+  number(x: number | null | undefined): number | null {
+    return x === undefined || x === null || Number.isNaN(x) ? null : x;
+  },
+  /** Against an integer column (`col op $n::int8`): the integer k with `col op k` ⇔ `col op x`. */
+  int: {
+    /** `col = x`: only an integer in int8's range can be equal. */
+    eq(x: number | null | undefined): number | string | null {
+      if (x === undefined || x === null || !Number.isInteger(x) || x > 9223372036854775807 || x < -9223372036854775808) return null;
+      return int8(x);
+    },
+    /** `col > x` ⇔ `col > floor(x)`; `col <= x` ⇔ `col <= floor(x)`. */
+    floor(x: number | null | undefined): number | string | null {
+      return x === undefined || x === null || Number.isNaN(x) ? null : int8(Math.floor(x));
+    },
+    /** `col < x` ⇔ `col < ceil(x)`; `col >= x` ⇔ `col >= ceil(x)`. */
+    ceil(x: number | null | undefined): number | string | null {
+      return x === undefined || x === null || Number.isNaN(x) ? null : int8(Math.ceil(x));
+    },
+    /** `list.includes(col)`: only the integers of the list can match. */
+    list(xs: readonly (number | null)[]): (number | string | null)[] {
+      return xs.filter((x) => x === null || bind.int.eq(x) !== null).map((x) => (x === null ? null : int8(x)));
+    },
+  },
+  /** `.limit(n)` / `.offset(n)`: a whole number. */
+  count(n: number, method: string): number {
+    if (!Number.isSafeInteger(n) || n < 0) throw new ClosqlError(`closql: .${method}() takes a non-negative integer, got ${String(n)}`);
+    return n;
+  },
+};

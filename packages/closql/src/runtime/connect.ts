@@ -1,0 +1,71 @@
+import pg from "pg";
+import type { AnyTable } from "../schema/table";
+import type { Schema } from "../schema/relations";
+import { Executor, QueryEvent } from "./executor";
+import { Query } from "./query";
+
+export interface ConnectOptions<S extends Schema> {
+  readonly schema: S;
+  /** A connection string; closql then owns the pool and `close()` ends it. */
+  readonly url?: string;
+  /** Or a pool you own (closql never ends it). */
+  readonly pool?: pg.Pool;
+  /** Connections of the pool closql creates from `url` (default 10). */
+  readonly poolSize?: number;
+  /** Called after every statement: logging, tracing, counting queries in tests. */
+  readonly onQuery?: (event: QueryEvent) => void;
+  /**
+   * Named prepared statements (default true: closql's SQL is constant, so each statement is parsed
+   * and planned once per connection). Set false behind PgBouncer in transaction pooling mode.
+   */
+  readonly prepare?: boolean;
+}
+
+/** A root query per table: `db.users.where(…)`. Only a root can start a statically folded chain. */
+export type TableQuery<T extends AnyTable> = Query<T> & {
+  /** Phantom: marks a chain root, so the transformer knows the chain starts empty. */
+  readonly $closqlRoot: true;
+};
+
+export type Database<S extends Schema> = { readonly [K in keyof S["tables"]]: TableQuery<S["tables"][K]> } & DatabaseMethods;
+
+export interface DatabaseMethods {
+  /**
+   * Raw SQL escape hatch: ``db.sql<Row>`SELECT … WHERE id = ${id}` ``. Interpolated values are always
+   * bound as parameters, never spliced into the text. Rows come back as pg returns them (column names as keys).
+   */
+  sql<Row = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Row[]>;
+  /**
+   * Runs SQL text as it is, e.g. the statements of `renderDdl(schema)` or a migration. Never build
+   * this text from input: use `db.sql` for anything with values.
+   */
+  execute(text: string): Promise<void>;
+  /** Ends the pool if closql created it from `url`. */
+  close(): Promise<void>;
+  /** The underlying pool. */
+  readonly pool: pg.Pool;
+}
+
+export function connect<S extends Schema>(options: ConnectOptions<S>): Database<S> {
+  if (!options.pool && !options.url) throw new TypeError("closql: connect() needs { url } or { pool }");
+  const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const ownsPool = !options.pool;
+  const executor = new Executor(pool, { prepare: options.prepare ?? true, onQuery: options.onQuery });
+  const db: Record<string, unknown> = {};
+  for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new Query(executor, table.$name);
+  const methods: DatabaseMethods = {
+    pool,
+    async sql(strings: TemplateStringsArray, ...values: unknown[]) {
+      const text = strings.reduce((acc, s, i) => acc + `$${i}` + s);
+      const result = await executor.run(text, values, undefined, undefined, undefined);
+      return result.rows;
+    },
+    async execute(text: string) {
+      await executor.run(text, [], undefined, undefined, undefined);
+    },
+    async close() {
+      if (ownsPool) await pool.end();
+    },
+  };
+  return Object.assign(db, methods) as unknown as Database<S>;
+}

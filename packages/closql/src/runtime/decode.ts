@@ -1,0 +1,47 @@
+import pg from "pg";
+import { PrecisionLossError } from "./errors";
+
+/**
+ * Value conversions the row mappers call. The transformer emits a mapper per query that calls these
+ * by name only for columns that need them; every other value is used as `pg` parsed it.
+ */
+export const decode = {
+  /** int8 → bigint, exactly. */
+  int8(v: string | null): bigint | null {
+    return v === null ? null : BigInt(v);
+  },
+  /** int8 → number, refusing to round. */
+  int8Number(v: string | null): number | null {
+    if (v === null) return null;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n)) throw new PrecisionLossError(`int8 value ${v} does not fit a JavaScript number exactly; use bigint() without { mode: "number" }`);
+    return n;
+  },
+  int8Array(v: (string | null)[] | null): (bigint | null)[] | null {
+    return v === null ? null : v.map(decode.int8);
+  },
+  int8NumberArray(v: (string | null)[] | null): (number | null)[] | null {
+    return v === null ? null : v.map(decode.int8Number);
+  },
+  /** count(*) arrives as int8. */
+  count(v: string): number {
+    return decode.int8Number(v)!;
+  },
+};
+
+const DATE = 1082;
+const DATE_ARRAY = 1182;
+const TEXT_ARRAY = 1009;
+const identity = (v: string) => v;
+
+/**
+ * Type parsers for every closql query: `date` stays the `"YYYY-MM-DD"` string (pg's default builds a
+ * local-midnight Date, which a time zone can shift to another day); everything else is pg's default.
+ */
+export const closqlTypes = {
+  getTypeParser(oid: number, format?: "text" | "binary"): (value: string) => unknown {
+    if (oid === DATE) return identity;
+    if (oid === DATE_ARRAY) return pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => unknown;
+    return pg.types.getTypeParser(oid as never, format ?? "text") as (value: string) => unknown;
+  },
+};

@@ -1,0 +1,76 @@
+/** Every error closql throws extends this. */
+export class ClosqlError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A query reached the runtime without having been compiled by the transformer. */
+export class UncompiledQueryError extends ClosqlError {}
+
+/** `.one()` found zero or several rows. */
+export class CardinalityError extends ClosqlError {}
+
+/** An int8 value does not fit a JavaScript number in `{ mode: "number" }`. */
+export class PrecisionLossError extends ClosqlError {}
+
+/** A server error, with the statement and where it came from in the user's TypeScript. */
+export class DatabaseError extends ClosqlError {
+  /** SQLSTATE, e.g. `23505`. */
+  readonly code: string;
+  readonly constraint?: string;
+  readonly column?: string;
+  readonly table?: string;
+  readonly detail?: string;
+  readonly sql: string;
+  /** `file:line` of the query in the TypeScript source. */
+  readonly source: string | undefined;
+
+  constructor(pgError: PgErrorLike, sql: string, source: string | undefined) {
+    super(`${pgError.message}${source ? ` (query at ${source})` : ""}`, { cause: pgError });
+    this.code = pgError.code ?? "";
+    this.constraint = pgError.constraint;
+    this.column = pgError.column;
+    this.table = pgError.table;
+    this.detail = pgError.detail;
+    this.sql = sql;
+    this.source = source;
+  }
+}
+
+export class UniqueViolation extends DatabaseError {}
+export class ForeignKeyViolation extends DatabaseError {}
+export class NotNullViolation extends DatabaseError {}
+export class CheckViolation extends DatabaseError {}
+export class SerializationFailure extends DatabaseError {}
+export class DeadlockDetected extends DatabaseError {}
+export class QueryCanceled extends DatabaseError {}
+
+interface PgErrorLike {
+  message: string;
+  code?: string;
+  constraint?: string;
+  column?: string;
+  table?: string;
+  detail?: string;
+}
+
+const bySqlState: Record<string, typeof DatabaseError> = {
+  "23505": UniqueViolation,
+  "23503": ForeignKeyViolation,
+  "23502": NotNullViolation,
+  "23514": CheckViolation,
+  "40001": SerializationFailure,
+  "40P01": DeadlockDetected,
+  "57014": QueryCanceled,
+};
+
+/** Wraps an error from `pg`: server errors (those with a SQLSTATE) become typed DatabaseErrors. */
+export function toClosqlError(error: unknown, sql: string, source: string | undefined): unknown {
+  if (error instanceof ClosqlError) return error;
+  const e = error as PgErrorLike;
+  if (!e || typeof e.code !== "string" || !/^[0-9A-Z]{5}$/.test(e.code)) return error;
+  const Ctor = bySqlState[e.code] ?? DatabaseError;
+  return new Ctor(e, sql, source);
+}

@@ -1,0 +1,66 @@
+import { Fragment, StatementBuilder } from "./fragment";
+
+/** What a read ends with; decides the statement's outer shape and how rows become a result. */
+export type ReadKind = "all" | "first" | "one" | "count" | "exists" | "stream";
+
+/** The parts of a read, each compiled at build time. */
+export interface SelectParts<P> {
+  /** Quoted table name, e.g. `"users"`. */
+  readonly from: string;
+  /** The select list: `"id", "email"` or `lower("email") AS "e"`. */
+  readonly columns: Fragment<P>;
+  readonly where: readonly Fragment<P>[];
+  readonly orderBy: readonly Fragment<P>[];
+  readonly limit?: Fragment<P>;
+  readonly offset?: Fragment<P>;
+}
+
+/**
+ * Prints a whole SELECT from its precompiled parts. Used by the transformer (P = expression, to fold a
+ * static chain into one constant) and by the runtime (P = value, for chains built across `if`s).
+ */
+export function assembleSelect<P>(parts: SelectParts<P>, kind: ReadKind): { text: string; params: P[] } {
+  const b = new StatementBuilder<P>();
+  if (kind === "count" || kind === "exists") {
+    const paged = parts.limit !== undefined || parts.offset !== undefined;
+    if (kind === "count" && !paged) {
+      b.append(`SELECT count(*) FROM ${parts.from}`);
+      appendWhere(b, parts.where);
+      return b.build();
+    }
+    b.append(kind === "count" ? "SELECT count(*) FROM (" : "SELECT EXISTS (");
+    b.append(`SELECT 1 FROM ${parts.from}`);
+    appendWhere(b, parts.where);
+    appendPaging(b, parts.limit, parts.offset, undefined);
+    b.append(kind === "count" ? ") AS q" : ")");
+    return b.build();
+  }
+  b.append("SELECT ").appendFragment(parts.columns).append(` FROM ${parts.from}`);
+  appendWhere(b, parts.where);
+  if (parts.orderBy.length > 0) b.append(" ORDER BY ").appendJoined(parts.orderBy, ", ");
+  // first() needs one row and one() two (to tell "exactly one" from "more than one"), never more
+  // than the user's own limit.
+  const cap = kind === "first" ? 1 : kind === "one" ? 2 : undefined;
+  appendPaging(b, parts.limit, parts.offset, cap);
+  return b.build();
+}
+
+function appendWhere<P>(b: StatementBuilder<P>, where: readonly Fragment<P>[]): void {
+  if (where.length === 0) return;
+  b.append(" WHERE ");
+  if (where.length === 1) b.appendFragment(where[0]);
+  else b.append("(").appendJoined(where, ") AND (").append(")");
+}
+
+function appendPaging<P>(b: StatementBuilder<P>, limit: Fragment<P> | undefined, offset: Fragment<P> | undefined, cap: number | undefined): void {
+  if (limit && cap !== undefined) {
+    const literal = limit.refs.length === 0 ? Number(limit.sql[0]) : NaN;
+    if (Number.isInteger(literal)) b.append(` LIMIT ${Math.min(literal, cap)}`);
+    else b.append(" LIMIT LEAST(").appendFragment(limit).append(`, ${cap})`);
+  } else if (limit) {
+    b.append(" LIMIT ").appendFragment(limit);
+  } else if (cap !== undefined) {
+    b.append(` LIMIT ${cap}`);
+  }
+  if (offset) b.append(" OFFSET ").appendFragment(offset);
+}

@@ -1,0 +1,90 @@
+import ts from "typescript";
+import type { ColumnInfo } from "./schema-info";
+
+/** What JavaScript sees for a value: decides truthiness, comparison rules and row decoding. */
+export type JsKind = "boolean" | "number" | "bigint" | "string" | "date" | "json" | "array" | "bytes" | "unknown";
+
+export interface ValueType {
+  readonly kind: JsKind;
+  /** May be SQL NULL (JavaScript null/undefined). */
+  readonly nullable: boolean;
+  /** SQL type when known: from a column, or what an SQL function returns. */
+  readonly sqlType?: string;
+  /** For arrays: the element type. */
+  readonly element?: ValueType;
+}
+
+/** The JavaScript kind of a column's values, from its SQL type. */
+export function columnType(c: ColumnInfo): ValueType {
+  return { ...sqlTypeToValueType(c.sqlType, c.int8), nullable: c.nullable };
+}
+
+function sqlTypeToValueType(sqlType: string, int8: ColumnInfo["int8"]): ValueType {
+  if (sqlType.endsWith("[]")) {
+    const element = sqlTypeToValueType(sqlType.slice(0, -2), int8);
+    return { kind: "array", nullable: false, sqlType, element: { ...element, nullable: true } };
+  }
+  const base = sqlType.replace(/\(.*\)$/, "");
+  switch (base) {
+    case "smallint":
+    case "integer":
+    case "real":
+    case "double precision":
+      return { kind: "number", nullable: false, sqlType: base };
+    case "bigint":
+      return { kind: int8 === "number" ? "number" : "bigint", nullable: false, sqlType: base };
+    case "boolean":
+      return { kind: "boolean", nullable: false, sqlType: base };
+    case "timestamptz":
+    case "timestamp":
+      return { kind: "date", nullable: false, sqlType: base };
+    case "jsonb":
+      return { kind: "json", nullable: false, sqlType: base };
+    case "bytea":
+      return { kind: "bytes", nullable: false, sqlType: base };
+    default:
+      // text, varchar, numeric (exact, as a string), date ("YYYY-MM-DD"), uuid, enums
+      return { kind: "string", nullable: false, sqlType: base };
+  }
+}
+
+/** SQL types whose values can be NaN, which PostgreSQL treats as equal to itself and above every number. */
+export function mayBeNaN(t: ValueType): boolean {
+  return t.kind === "number" && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint";
+}
+
+export function isIntegerSqlType(t: ValueType): boolean {
+  return t.sqlType === "integer" || t.sqlType === "smallint" || t.sqlType === "bigint";
+}
+
+/** Strings that can be empty (so truthiness needs `<> ''`); numeric, uuid, date and enums never are. */
+export function isTextual(t: ValueType): boolean {
+  return t.kind === "string" && (t.sqlType === undefined || t.sqlType === "text" || t.sqlType === "varchar");
+}
+
+/** The value type of a row-independent TypeScript expression, from the checker. */
+export function typeOfExpression(checker: ts.TypeChecker, type: ts.Type): ValueType {
+  let nullable = false;
+  const parts = type.isUnion() ? type.types : [type];
+  const kinds = new Set<JsKind>();
+  let element: ValueType | undefined;
+  for (const t of parts) {
+    if (t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Void)) {
+      nullable = true;
+      continue;
+    }
+    if (t.flags & ts.TypeFlags.BooleanLike) kinds.add("boolean");
+    else if (t.flags & ts.TypeFlags.NumberLike) kinds.add("number");
+    else if (t.flags & ts.TypeFlags.BigIntLike) kinds.add("bigint");
+    else if (t.flags & ts.TypeFlags.StringLike) kinds.add("string");
+    else if (checker.isArrayType(t) || checker.isTupleType(t)) {
+      kinds.add("array");
+      const args = checker.getTypeArguments(t as ts.TypeReference);
+      element = args.length > 0 ? typeOfExpression(checker, args[0]) : undefined;
+    } else if (t.getSymbol()?.getName() === "Date") kinds.add("date");
+    else if (t.getSymbol()?.getName() === "Uint8Array" || t.getSymbol()?.getName() === "Buffer") kinds.add("bytes");
+    else kinds.add("unknown");
+  }
+  const kind = kinds.size === 1 ? [...kinds][0] : "unknown";
+  return element ? { kind, nullable, element } : { kind, nullable };
+}

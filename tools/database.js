@@ -1,0 +1,27 @@
+"use strict";
+/**
+ * Where the example app and the test suite get their PostgreSQL: DATABASE_URL when it is set,
+ * otherwise an embedded PGlite started in this process behind @electric-sql/pglite-socket, so the
+ * same `pg` code path runs against it. PGlite is a single Postgres session: use one connection.
+ */
+async function openDatabase() {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, poolSize: 10, embedded: false, close: async () => {} };
+  }
+  const { PGlite } = require("@electric-sql/pglite");
+  const { PGLiteSocketServer } = require("@electric-sql/pglite-socket");
+  const pglite = await PGlite.create();
+  const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 4 });
+  await server.start();
+  return {
+    url: `postgres://postgres@${server.getServerConn()}/postgres`,
+    poolSize: 1,
+    embedded: true,
+    close: async () => {
+      await server.stop();
+      await pglite.close();
+    },
+  };
+}
+
+module.exports = { openDatabase };
