@@ -111,7 +111,7 @@ export function compileStep(c: ChainCall, table: TableInfo, checker: ts.TypeChec
         } else throw new UnsupportedError(p, "select() supports `key: expression` properties only (no spreads, methods or computed keys).");
         const v = lowering.value(value);
         const named = v.node.kind === "column" && v.node.name === key;
-        columns.push(named ? v.node : { kind: "binary", op: "AS", left: v.node, right: sql.column(key) });
+        columns.push(named ? v.node : { kind: "alias", operand: v.node, name: key });
         fields.push({ key, decoder: decoderFor(v.type) });
       }
       if (columns.length === 0) throw new UnsupportedError(object, "select() needs at least one field.");

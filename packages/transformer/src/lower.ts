@@ -253,13 +253,15 @@ export class ClosureLowering {
     if (v.node.kind !== "param" || !v.bound) return v;
     const helper = againstInteger ? `$bind.int.${INTEGER_HELPER[op]}` : "$bind.number";
     this.params[v.node.index] = this.helper(helper, [v.bound]);
-    return { ...v, node: { kind: "param", index: v.node.index, cast: againstInteger ? "int8" : undefined }, sentinel: true };
+    const type: ValueType = againstInteger ? { ...v.type, sqlType: "bigint" } : v.type;
+    return { ...v, node: { kind: "param", index: v.node.index, cast: againstInteger ? "int8" : undefined }, type, sentinel: true };
   }
 
   /** PostgreSQL's NaN is equal to itself and greater than every number; JavaScript's is neither. */
   private nanGuards(a: Value, b: Value): SqlNode[] {
     const guards: SqlNode[] = [];
-    for (const v of [a, b]) if (mayBeNaN(v.type) && v.node.kind !== "literal") guards.push(sql.binary("<>", v.node, sql.literal("'NaN'")));
+    // Bound numbers arrive with NaN already mapped to NULL; literals are known. Only SQL-side values need it.
+    for (const v of [a, b]) if (mayBeNaN(v.type) && v.node.kind !== "literal" && v.node.kind !== "param") guards.push(sql.binary("<>", v.node, sql.literal("'NaN'")));
     return guards;
   }
 
@@ -366,7 +368,7 @@ export class ClosureLowering {
   /** A boolean expression in a value position: two-valued, as in JavaScript (never NULL). */
   private conditionAsValue(e: ts.Expression): Value {
     const c = this.condition(e, true);
-    const node = c.kind === "literal" ? c : sql.is(c, "TRUE");
+    const node = sql.isTwoValued(c) ? c : sql.is(c, "TRUE");
     return { node, type: { kind: "boolean", nullable: false, sqlType: "boolean" } };
   }
 
@@ -385,7 +387,11 @@ export class ClosureLowering {
     if (!ts.isIdentifier(object) || !this.isRowSymbol(object)) return undefined;
     const col = this.table.columns.get(key);
     if (!col) throw new UnsupportedError(e, `\`${key}\` is not a column of table "${this.table.name}".`);
-    return { node: sql.column(col.name), type: columnType(col) };
+    const type = columnType(col);
+    // TypeScript narrows `u.x` after `u.x !== null &&`; the SQL stays correct because the guarding
+    // operand decides the AND/OR whenever the narrowing does not hold.
+    const narrowedToNonNull = type.nullable && !this.typeIncludesNull(e);
+    return { node: sql.column(col.name), type: narrowedToNonNull ? { ...type, nullable: false } : type };
   }
 
   /** A row-independent expression: a literal written in the closure is inlined, anything else bound. */
@@ -446,6 +452,11 @@ export class ClosureLowering {
   private isBooleanExpression(e: ts.Expression): boolean {
     const t = this.checker.getTypeAtLocation(e);
     return (t.flags & ts.TypeFlags.BooleanLike) !== 0 || (t.isUnion() && t.types.every((p) => (p.flags & ts.TypeFlags.BooleanLike) !== 0));
+  }
+
+  private typeIncludesNull(e: ts.Expression): boolean {
+    const t = this.checker.getTypeAtLocation(e);
+    return (t.isUnion() ? t.types : [t]).some((p) => (p.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0);
   }
 
   private typeIncludesUndefined(e: ts.Expression): boolean {

@@ -109,6 +109,10 @@ export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
         operand(n.operand);
         emit(`::${n.type}`);
         return;
+      case "alias":
+        visit(n.operand);
+        emit(` AS "${n.name.replace(/"/g, '""')}"`);
+        return;
       case "collate":
         operand(n.operand);
         emit(` COLLATE "${n.collation}"`);

@@ -20,7 +20,9 @@ export type SqlNode =
   | { readonly kind: "in"; readonly left: SqlNode; readonly list: readonly SqlNode[] }
   | { readonly kind: "case"; readonly whens: readonly { readonly when: SqlNode; readonly then: SqlNode }[]; readonly else: SqlNode }
   | { readonly kind: "cast"; readonly operand: SqlNode; readonly type: string }
-  | { readonly kind: "collate"; readonly operand: SqlNode; readonly collation: string };
+  | { readonly kind: "collate"; readonly operand: SqlNode; readonly collation: string }
+  /** A select-list entry: `expression AS "name"`. */
+  | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string };
 
 export const TRUE: SqlNode = { kind: "literal", sql: "TRUE" };
 export const FALSE: SqlNode = { kind: "literal", sql: "FALSE" };
@@ -55,6 +57,23 @@ function junction(kind: "and" | "or", operands: SqlNode[], identity: SqlNode, ab
   if (flat.length === 0) return identity;
   if (flat.length === 1) return flat[0];
   return { kind, operands: flat };
+}
+
+/** Never NULL: safe to use as a JavaScript boolean value as it is. */
+export function isTwoValued(n: SqlNode): boolean {
+  switch (n.kind) {
+    case "is":
+      return true;
+    case "literal":
+      return n.sql === "TRUE" || n.sql === "FALSE";
+    case "and":
+    case "or":
+      return n.operands.every(isTwoValued);
+    case "not":
+      return isTwoValued(n.operand);
+    default:
+      return false;
+  }
 }
 
 export function not(operand: SqlNode): SqlNode {

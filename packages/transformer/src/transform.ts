@@ -91,7 +91,10 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
           source: f.createStringLiteral(source),
           name: f.createStringLiteral(`closql_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`),
         }));
-        const args: ts.Expression[] = [compiled, f.createArrayLiteralExpression(params.map(visitInner))];
+        // Values are computed in a thunk the runtime calls, so a throw while computing one (a bad
+        // .limit()) rejects the query's promise like any other query error.
+        const values = params.length === 0 ? f.createIdentifier("undefined") : f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createArrayLiteralExpression(params.map(visitInner)));
+        const args: ts.Expression[] = [compiled, values];
         if (closures) args.push(closures);
         return call(root, "$run", args);
       }

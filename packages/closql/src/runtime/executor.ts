@@ -10,6 +10,11 @@ export interface QueryEvent {
   readonly durationMs: number;
   readonly source: string | undefined;
   readonly error?: unknown;
+  /**
+   * The query's original `where` closures, when built with the transformer option
+   * `keepClosures: true`: run them in JavaScript to check the SQL's answer (differential testing).
+   */
+  readonly closures?: readonly ((row: any) => unknown)[];
 }
 
 export interface ExecutorOptions {
@@ -28,7 +33,7 @@ export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 export class Executor {
   constructor(readonly target: Queryable, readonly options: ExecutorOptions) {}
 
-  async run(text: string, params: readonly unknown[], name: string | undefined, source: string | undefined, rowMode: "array" | undefined): Promise<pg.QueryResult<any>> {
+  async run(text: string, params: readonly unknown[], name: string | undefined, source: string | undefined, rowMode: "array" | undefined, closures?: QueryEvent["closures"]): Promise<pg.QueryResult<any>> {
     const started = performance.now();
     const config: pg.QueryConfig & { rowMode?: "array"; types: typeof closqlTypes } = {
       text,
@@ -39,11 +44,11 @@ export class Executor {
     if (name && this.options.prepare) config.name = name;
     try {
       const result = await this.target.query(config as pg.QueryConfig);
-      this.options.onQuery?.({ sql: text, params, rowCount: result.rowCount ?? result.rows.length, durationMs: performance.now() - started, source });
+      this.options.onQuery?.({ sql: text, params, rowCount: result.rowCount ?? result.rows.length, durationMs: performance.now() - started, source, closures });
       return result;
     } catch (error) {
       const wrapped = toClosqlError(error, text, source);
-      this.options.onQuery?.({ sql: text, params, rowCount: 0, durationMs: performance.now() - started, source, error: wrapped });
+      this.options.onQuery?.({ sql: text, params, rowCount: 0, durationMs: performance.now() - started, source, error: wrapped, closures });
       throw wrapped;
     }
   }

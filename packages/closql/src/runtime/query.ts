@@ -4,7 +4,7 @@ import { Fragment } from "../sql/fragment";
 import type { CompiledRead, CompiledReadPlan, CompiledStep, RowMapper } from "./compiled";
 import { decode } from "./decode";
 import { CardinalityError, UncompiledQueryError } from "./errors";
-import type { Executor } from "./executor";
+import type { Executor, QueryEvent } from "./executor";
 import { quoteIdent } from "../sql/identifiers";
 
 export type SortDirection = "asc" | "desc";
@@ -35,7 +35,7 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   constructor(
     /** @internal */ readonly $executor: Executor,
     /** @internal */ readonly $tableName: string,
-    /** @internal */ readonly $steps: readonly { step: CompiledStep; params: readonly unknown[] }[] = [],
+    /** @internal */ readonly $steps: readonly { step: CompiledStep; params: readonly unknown[]; closure?: (row: any) => unknown }[] = [],
   ) {}
 
   /** Keeps the rows for which `predicate` is truthy. Several calls AND together. */
@@ -75,14 +75,14 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   }
 
   /** Runs a read the transformer folded into one constant statement. @internal */
-  async $run(compiled: CompiledRead, params: readonly unknown[]): Promise<any> {
-    const result = await this.$executor.run(compiled.text, params, compiled.name, compiled.source, "array");
+  async $run(compiled: CompiledRead, params: (() => readonly unknown[]) | undefined, closures?: QueryEvent["closures"]): Promise<any> {
+    const result = await this.$executor.run(compiled.text, params ? params() : NO_PARAMS, compiled.name, compiled.source, "array", closures);
     return shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source);
   }
 
   /** Adds one precompiled step (a chain built across `if`s). @internal */
-  $step(step: CompiledStep, params: readonly unknown[]): Query<T, any> {
-    return new Query(this.$executor, this.$tableName, [...this.$steps, { step, params }]);
+  $step(step: CompiledStep, params: readonly unknown[], closure?: (row: any) => unknown): Query<T, any> {
+    return new Query(this.$executor, this.$tableName, [...this.$steps, { step, params, closure }]);
   }
 
   /** Joins the precompiled steps into one statement and runs it. @internal */
@@ -109,10 +109,13 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     parts.where = where;
     parts.orderBy = orderBy;
     const { text, params } = assembleSelect(parts, plan.kind);
-    const result = await this.$executor.run(text, params, dynamicStatementName(text), plan.source, "array");
+    const closures = this.$steps.flatMap((s) => (s.closure ? [s.closure] : []));
+    const result = await this.$executor.run(text, params, dynamicStatementName(text), plan.source, "array", closures.length > 0 ? closures : undefined);
     return shapeResult(plan.kind, result.rows as unknown[][], map, plan.source);
   }
 }
+
+const NO_PARAMS: readonly unknown[] = [];
 
 const dynamicNames = new Map<string, string>();
 /** Same text → same prepared-statement name, process-wide; distinct texts never share one. */
