@@ -142,7 +142,7 @@ describe("where: SQL text and rows equal JavaScript's", () => {
   });
 
   test("several where calls AND together", async () => {
-    await same(() => t.db.items.where((r) => r.n > 0).where((r) => r.ns !== null).orderBy((r) => r.id).all(), `${SELECT} WHERE ("n" > 0) AND ("ns" IS NOT NULL) ORDER BY "id"`);
+    await same(() => t.db.items.where((r) => r.n > 0).where((r) => r.ns !== null).orderBy((r) => r.id).all(), `${SELECT} WHERE "n" > 0 AND "ns" IS NOT NULL ORDER BY "id"`);
   });
 });
 

@@ -294,7 +294,7 @@ export class ClosureLowering {
   private likePattern(method: "startsWith" | "endsWith" | "includes", arg: ts.Expression): SqlNode {
     const wrap = (s: string) => (method === "startsWith" ? `${s}%` : method === "endsWith" ? `%${s}` : `%${s}%`);
     const literal = stringLiteralValue(arg);
-    if (literal !== undefined) return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
+    if (literal !== undefined && !literal.includes("\0")) return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
     if (!this.readsRow(arg)) return this.bindExpression(this.helper(`$like.${method}`, [arg]));
     // Both sides read the row: escape in SQL.
     const v = this.value(arg).node;
@@ -397,7 +397,10 @@ export class ClosureLowering {
   /** A row-independent expression: a literal written in the closure is inlined, anything else bound. */
   private literalValue(e: ts.Expression): Value {
     e = skipTransparent(e);
-    if (ts.isStringLiteralLike(e)) return { node: sql.literal(quoteLiteral(e.text)), type: { kind: "string", nullable: false }, literal: e.text };
+    if (ts.isStringLiteralLike(e)) {
+      if (e.text.includes("\0")) throw new UnsupportedError(e, "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.", "Remove the NUL character.");
+      return { node: sql.literal(quoteLiteral(e.text)), type: { kind: "string", nullable: false }, literal: e.text };
+    }
     const n = numberLiteralValue(e);
     if (n !== undefined) {
       if (!Number.isFinite(n)) return this.bind(e);

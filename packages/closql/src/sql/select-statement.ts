@@ -45,11 +45,11 @@ export function assembleSelect<P>(parts: SelectParts<P>, kind: ReadKind): { text
   return b.build();
 }
 
+/** Several where() calls AND together. A printed condition is always safe as an AND operand: the
+ * printer parenthesizes every AND/OR, and nothing else binds looser than AND. */
 function appendWhere<P>(b: StatementBuilder<P>, where: readonly Fragment<P>[]): void {
   if (where.length === 0) return;
-  b.append(" WHERE ");
-  if (where.length === 1) b.appendFragment(where[0]);
-  else b.append("(").appendJoined(where, ") AND (").append(")");
+  b.append(" WHERE ").appendJoined(where, " AND ");
 }
 
 function appendPaging<P>(b: StatementBuilder<P>, limit: Fragment<P> | undefined, offset: Fragment<P> | undefined, cap: number | undefined): void {
