@@ -32,16 +32,18 @@ export const decode = {
 const DATE = 1082;
 const DATE_ARRAY = 1182;
 const TEXT_ARRAY = 1009;
+const NUMERIC_ARRAY = 1231;
 const identity = (v: string) => v;
 
 /**
  * Type parsers for every closql query: `date` stays the `"YYYY-MM-DD"` string (pg's default builds a
- * local-midnight Date, which a time zone can shift to another day); everything else is pg's default.
+ * local-midnight Date, which a time zone can shift to another day), and `numeric[]` elements stay
+ * exact strings like `numeric` (pg's default parses them as floats); everything else is pg's default.
  */
 export const closqlTypes = {
   getTypeParser(oid: number, format?: "text" | "binary"): (value: string) => unknown {
     if (oid === DATE) return identity;
-    if (oid === DATE_ARRAY) return pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => unknown;
+    if (oid === DATE_ARRAY || oid === NUMERIC_ARRAY) return pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => unknown;
     return pg.types.getTypeParser(oid as never, format ?? "text") as (value: string) => unknown;
   },
 };

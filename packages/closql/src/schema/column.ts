@@ -101,7 +101,8 @@ export class Column<T, M extends ColumnMeta> {
     return this.with({ name: sqlName });
   }
 
-  array(): Column<T[], With<M, "sqlType", `${M["sqlType"]}[]`>> {
+  /** An array of this type. A default set before `.array()` does not carry over (set it after). */
+  array(): Column<T[], With<With<M, "sqlType", `${M["sqlType"]}[]`>, "hasDefault", false>> {
     const patch: Partial<ColumnConfig> = { sqlType: `${this.config.sqlType}[]` };
     if (this.config.defaultSql !== undefined) patch.defaultSql = undefined;
     return this.with(patch);
@@ -139,7 +140,14 @@ export const timestamp = () => column<Date, "timestamp">("timestamp");
 /** A calendar date as `"YYYY-MM-DD"`: no time zone can shift it. */
 export const date = () => column<string, "date">("date");
 export const uuid = () => column<string, "uuid">("uuid");
-export const jsonb = <T = unknown>() => column<T, "jsonb">("jsonb");
+// Overloads, not a defaulted type parameter: inside `table("t", { … })` a type parameter would be
+// inferred from the contextual type `Column<any, ColumnMeta>` instead of taking its default, giving
+// `any` here and `number | bigint` for bigint()/bigserial().
+export function jsonb(): Column<unknown, Base<"jsonb">>;
+export function jsonb<T>(): Column<T, Base<"jsonb">>;
+export function jsonb(): Column<unknown, Base<"jsonb">> {
+  return column<unknown, "jsonb">("jsonb");
+}
 export const bytea = () => column<Uint8Array, "bytea">("bytea");
 
 interface Int8Options<Mode extends "bigint" | "number"> {
@@ -148,23 +156,31 @@ interface Int8Options<Mode extends "bigint" | "number"> {
 type Int8Js<Mode> = Mode extends "number" ? number : bigint;
 
 /** int8. `{ mode: "number" }` gives numbers but throws on values beyond Number.MAX_SAFE_INTEGER. */
-export function bigint<Mode extends "bigint" | "number" = "bigint">(options: Int8Options<Mode> = {}): Column<Int8Js<Mode>, Base<"bigint", false, Mode>> {
+export function bigint(options?: Int8Options<"bigint">): Column<bigint, Base<"bigint", false, "bigint">>;
+export function bigint<Mode extends "bigint" | "number">(options: Int8Options<Mode>): Column<Int8Js<Mode>, Base<"bigint", false, Mode>>;
+export function bigint(options: Int8Options<"bigint" | "number"> = {}): AnyColumn {
   return new Column({ sqlType: "bigint", nullable: false, primaryKey: false, unique: false, int8: options.mode ?? "bigint" });
 }
 
-export function bigserial<Mode extends "bigint" | "number" = "bigint">(options: Int8Options<Mode> = {}): Column<Int8Js<Mode>, Base<"bigint", true, Mode>> {
+export function bigserial(options?: Int8Options<"bigint">): Column<bigint, Base<"bigint", true, "bigint">>;
+export function bigserial<Mode extends "bigint" | "number">(options: Int8Options<Mode>): Column<Int8Js<Mode>, Base<"bigint", true, Mode>>;
+export function bigserial(options: Int8Options<"bigint" | "number"> = {}): AnyColumn {
   return new Column({ sqlType: "bigint", nullable: false, primaryKey: false, unique: false, generated: true, int8: options.mode ?? "bigint" });
 }
 
 /** Renders a JavaScript default value as an SQL literal for DDL. */
 export function renderDefault(value: unknown, sqlType: string): string {
   if (value === null) return "NULL";
+  // Before the scalar cases: a jsonb string, number or boolean is a JSON document, not an SQL literal.
+  if (sqlType === "jsonb") return `${quote(JSON.stringify(value))}::jsonb`;
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  // NaN and ±Infinity have no bare SQL spelling: quoted, they cast to real/double precision.
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : quote(String(value));
+  if (typeof value === "bigint") return String(value);
   if (typeof value === "string") return `${quote(value)}`;
   if (value instanceof Date) return `${quote(value.toISOString())}::${sqlType}`;
+  if (value instanceof Uint8Array && sqlType === "bytea") return `${quote(`\\x${hex(value)}`)}::bytea`;
   if (Array.isArray(value) && sqlType.endsWith("[]")) return `${quote(arrayLiteral(value))}::${sqlType}`;
-  if (sqlType === "jsonb") return `${quote(JSON.stringify(value))}::jsonb`;
   throw new Error(`closql: cannot render default ${String(value)} for ${sqlType}`);
 }
 
@@ -173,5 +189,16 @@ function quote(s: string): string {
 }
 
 function arrayLiteral(values: unknown[]): string {
-  return `{${values.map((v) => (v === null ? "NULL" : `"${String(v).replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
+  return `{${values.map((v) => (v === null ? "NULL" : `"${elementText(v).replace(/["\\]/g, "\\$&")}"`)).join(",")}}`;
+}
+
+function elementText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return `\\x${hex(v)}`;
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
