@@ -10,7 +10,9 @@ async function openDatabase() {
   }
   const { PGlite } = require("@electric-sql/pglite");
   const { PGLiteSocketServer } = require("@electric-sql/pglite-socket");
-  const pglite = await PGlite.create();
+  // pg_trgm backs closql's similarity() marker; PGlite ships it as a loadable extension.
+  const { pg_trgm } = require("@electric-sql/pglite/contrib/pg_trgm");
+  const pglite = await PGlite.create({ extensions: { pg_trgm } });
   const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 4 });
   await server.start();
   return {

@@ -32,6 +32,9 @@ export async function openTestDatabase<S extends Schema>(schema: S, options: { p
   const pool = new pg.Pool({ connectionString: databaseUrl(), max: embedded ? 1 : 4, options: `-c search_path=${namespace}` });
   const events: QueryEvent[] = [];
   const db = connect({ schema, pool, prepare: options.prepare, onQuery: (e) => events.push(e) });
+  // PGlite is one session behind every connection: statements prepared through an earlier pool are
+  // still there, unknown to this pool's per-connection cache.
+  if (embedded) await db.execute("DEALLOCATE ALL");
   await db.execute(`CREATE SCHEMA ${namespace}`);
   // PGlite is one session shared by every connection: set the path on it explicitly too.
   await db.execute(`SET search_path TO ${namespace}`);

@@ -19,6 +19,8 @@ export interface Value {
    * JavaScript null, so the NULL-aware shortcuts must not be used.
    */
   readonly sentinel?: boolean;
+  /** For `d.getTime()`: the Date, so comparisons can use the timestamp (and its index). */
+  readonly dateOf?: Value;
 }
 
 /** Builds a call to a runtime helper, e.g. `$bind.intAtMost(x)`, for a bound expression. */
@@ -95,6 +97,11 @@ export class ClosureLowering {
       if (comparison) return this.comparison(e, comparison, positive);
     }
 
+    if (ts.isConditionalExpression(e)) {
+      // CASE WHEN picks a branch exactly when JavaScript does; each branch keeps the polarity.
+      return { kind: "case", whens: [{ when: this.condition(e.condition, true), then: this.condition(e.whenTrue, positive) }], else: this.condition(e.whenFalse, positive) };
+    }
+
     if (ts.isCallExpression(e)) {
       const method = this.methodCondition(e, positive);
       if (method) return method;
@@ -116,6 +123,11 @@ export class ClosureLowering {
   private truthiness(v: Value, positive: boolean, at: ts.Node): SqlNode {
     const { node, type } = v;
     const orNull = (falsy: SqlNode) => (type.nullable ? sql.or(falsy, sql.is(node, "NULL")) : falsy);
+    if (isJson(type)) {
+      // Parsed JSON is falsy for null, false, 0 and "" — and a missing key is undefined.
+      const falsy = sql.any(node, sql.literal(`ARRAY['null', 'false', '0', '""']::jsonb[]`));
+      return positive ? sql.and(sql.is(node, "NOT NULL"), sql.not(falsy)) : sql.or(sql.is(node, "NULL"), falsy);
+    }
     switch (type.kind) {
       case "boolean":
         if (positive) return node;
@@ -135,10 +147,6 @@ export class ClosureLowering {
       case "array":
       case "bytes":
         return sql.is(node, positive ? "NOT NULL" : "NULL");
-      case "json": {
-        const falsy = sql.any(node, sql.literal(`ARRAY['null', 'false', '0', '""']::jsonb[]`));
-        return positive ? sql.and(sql.is(node, "NOT NULL"), sql.not(falsy)) : sql.or(sql.is(node, "NULL"), falsy);
-      }
       default:
         throw new UnsupportedError(at, `closql cannot tell how JavaScript's truthiness applies to this value.`, "Compare it explicitly, e.g. `x !== null`.");
     }
@@ -166,15 +174,33 @@ export class ClosureLowering {
   private nullCheck(e: ts.BinaryExpression, op: ComparisonOp, operand: ts.Expression, nullish: ts.Expression, positive: boolean): SqlNode {
     const v = this.value(operand);
     const loose = op === "==" || op === "!=";
-    if (!loose && !isNullLiteral(nullish) && !this.typeIncludesUndefined(operand)) {
+    if (!loose && !isNullLiteral(nullish) && !this.typeIncludesUndefined(operand) && !v.type.jsonPath) {
       throw new UnsupportedError(e, "a column that is NULL in SQL is `null` in JavaScript, never `undefined`, so this comparison is always false.", `Write \`=== null\` (or \`== null\`).`);
     }
     const isNull = op === "===" || op === "==" ? positive : !positive;
+    if (isJson(v.type)) {
+      // A JSONB path is SQL NULL when the key is missing (undefined) and 'null' for JSON null; a
+      // JSONB column's SQL NULL and JSON null both reach JavaScript as null.
+      const missing = sql.is(v.node, "NULL");
+      const jsonNull = sql.binary("=", v.node, sql.literal("'null'::jsonb"));
+      if (loose || !v.type.jsonPath) return isNull ? sql.or(missing, jsonNull) : sql.and(sql.is(v.node, "NOT NULL"), sql.binary("<>", v.node, sql.literal("'null'::jsonb")));
+      const hit = isNullLiteral(nullish) ? jsonNull : missing;
+      return isNull ? hit : sql.is(hit, "NOT TRUE");
+    }
     return sql.is(v.node, isNull ? "NULL" : "NOT NULL");
   }
 
   /** TRUE exactly when `a === b` (equal) or `a !== b` (equal = false) in JavaScript. */
   private equality(e: ts.BinaryExpression, a: Value, b: Value, equal: boolean): SqlNode {
+    if (a.dateOf || b.dateOf) return this.compareDates("=", this.dateSide(a, e), this.dateSide(b, e), equal);
+    if (isJson(a.type) || isJson(b.type)) {
+      // JSON values compare by type and value, like JavaScript's === on parsed JSON scalars.
+      const x = this.asJson(a);
+      const y = this.asJson(b);
+      const undefinedOnBothSides = (v: Value, w: Value) => (isJson(v.type) && w.bound && this.typeIncludesUndefinedType(w.bound) ? sql.and(sql.is(v.node, "NULL"), this.bindExpression(ts.factory.createBinaryExpression(ts.factory.createParenthesizedExpression(w.bound), ts.SyntaxKind.EqualsEqualsEqualsToken, ts.factory.createIdentifier("undefined")), "boolean")) : sql.FALSE);
+      const hit = sql.or(sql.binary("=", x.node, y.node), undefinedOnBothSides(x, b), undefinedOnBothSides(y, a));
+      return equal ? hit : sql.is(hit, "NOT TRUE");
+    }
     for (const v of [a, b]) {
       if (v.type.kind === "date") throw new UnsupportedError(e, "`===` compares Date objects by reference in JavaScript, so it is false for any two distinct Dates.", "Compare `a.getTime() === b.getTime()`, or use `<=`/`>=`.");
       if (v.type.kind === "array" || v.type.kind === "bytes" || v.type.kind === "json") {
@@ -194,6 +220,17 @@ export class ClosureLowering {
     return ne;
   }
 
+  /** The Date behind one side of a getTime() comparison (a bound number stays a number of ms). */
+  private dateSide(v: Value, at: ts.Node): Value {
+    if (v.dateOf) return v.dateOf;
+    if (v.node.kind === "param" && v.type.kind === "number") return v;
+    throw new UnsupportedError(at, "compare `getTime()` with another `getTime()` or a number of milliseconds computed outside the row.");
+  }
+
+  private typeIncludesUndefinedType(e: ts.Expression): boolean {
+    return this.typeIncludesUndefined(e);
+  }
+
   /** SQL that is TRUE when the value is JavaScript null: a bound value is tested in JavaScript. */
   private isJsNull(v: Value): SqlNode {
     if (v.bound && v.sentinel) return this.bindExpression(ts.factory.createBinaryExpression(ts.factory.createParenthesizedExpression(v.bound), ts.SyntaxKind.EqualsEqualsToken, ts.factory.createNull()), "boolean");
@@ -203,7 +240,7 @@ export class ClosureLowering {
   /** `< <= > >=` */
   private ordering(e: ts.BinaryExpression, op: "<" | "<=" | ">" | ">=", a: Value, b: Value, positive: boolean): SqlNode {
     for (const v of [a, b]) {
-      if (v.type.nullable) {
+      if (v.type.nullable && !(isJson(v.type) && v.type.kind === "number")) {
         throw new UnsupportedError(e, "an ordering comparison with a nullable operand: JavaScript converts null to 0 (`null < 1` is true), SQL yields NULL.", "Check for null first: `x !== null && x < 1`.");
       }
       if (!["number", "bigint", "string", "date"].includes(v.type.kind)) {
@@ -211,13 +248,22 @@ export class ClosureLowering {
       }
     }
     if (a.type.kind !== b.type.kind) throw new UnsupportedError(e, `\`${op}\` between ${a.type.kind} and ${b.type.kind} converts types in JavaScript.`, "Compare values of the same type.");
-    if (a.type.kind === "string") [a, b] = [this.codeUnitOrder(a), this.codeUnitOrder(b)];
+    if (a.type.kind === "date") return this.compareDates(op, a, b, positive);
+    if (a.dateOf || b.dateOf) return this.compareDates(op, this.dateSide(a, e), this.dateSide(b, e), positive);
+    if (a.type.kind === "string") [a, b] = [this.codeUnitOrder(this.textValue(a)), this.codeUnitOrder(this.textValue(b))];
+    if (a.type.kind === "number") [a, b] = [this.jsonNumber(a), this.jsonNumber(b)];
     [a, b] = this.numericOperands(a, b, op);
     const guards = this.nanGuards(a, b);
     const cmp = sql.and(sql.binary(op, a.node, b.node), ...guards);
     if (positive) return cmp;
-    if (guards.length > 0 || a.sentinel || b.sentinel) return sql.is(cmp, "NOT TRUE");
+    if (guards.length > 0 || a.sentinel || b.sentinel || a.type.nullable || b.type.nullable) return sql.is(cmp, "NOT TRUE");
     return sql.binary(NEGATED_ORDERING[op], a.node, b.node);
+  }
+
+  /** A JSONB number path compared as a number (numeric: exact for any JSON number). */
+  private jsonNumber(v: Value): Value {
+    if (!isJson(v.type)) return v;
+    return { ...v, node: sql.cast(v.node, "numeric"), type: { ...v.type, sqlType: "numeric" } };
   }
 
   /**
@@ -275,7 +321,7 @@ export class ClosureLowering {
 
     if ((method === "startsWith" || method === "endsWith" || method === "includes") && this.isStringExpression(receiver)) {
       if (e.arguments.length !== 1) throw new UnsupportedError(e, `\`${method}\` with a position argument is not supported.`);
-      const s = this.value(receiver);
+      const s = this.textValue(this.value(receiver));
       const pattern = this.likePattern(method, arg);
       const match = sql.binary("LIKE", s.node, pattern);
       if (positive) return match;
@@ -297,7 +343,7 @@ export class ClosureLowering {
     if (literal !== undefined && !literal.includes("\0")) return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
     if (!this.readsRow(arg)) return this.bindExpression(this.helper(`$like.${method}`, [arg]));
     // Both sides read the row: escape in SQL.
-    const v = this.value(arg).node;
+    const v = this.textValue(this.value(arg)).node;
     const escaped = ["\\", "%", "_"].reduce<SqlNode>((acc, ch) => sql.call("replace", acc, sql.literal(quoteLiteral(ch)), sql.literal(quoteLiteral(`\\${ch}`))), v);
     const pct = sql.literal("'%'");
     return method === "startsWith" ? sql.binary("||", escaped, pct) : method === "endsWith" ? sql.binary("||", pct, escaped) : sql.binary("||", sql.binary("||", pct, escaped), pct);
@@ -351,18 +397,208 @@ export class ClosureLowering {
     const column = this.columnReference(e);
     if (column) return column;
 
-    if (ts.isBinaryExpression(e) && (COMPARISONS[e.operatorToken.kind] || e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
-      if (!this.isBooleanExpression(e)) {
-        throw new UnsupportedError(e, "`&&`/`||` whose operands are not booleans yield an operand, not a boolean, in JavaScript; that is not supported in a value position yet.", "Compare explicitly so both sides are booleans.");
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return this.memberValue(e);
+
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (COMPARISONS[op]) return this.conditionAsValue(e);
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+        if (this.isBooleanExpression(e)) return this.conditionAsValue(e);
+        return this.logicalValue(e);
       }
-      return this.conditionAsValue(e);
+      if (op === ts.SyntaxKind.QuestionQuestionToken) return this.coalesce(e);
+      if (ARITHMETIC[op]) return this.arithmetic(e, ARITHMETIC[op]!);
     }
-    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return this.conditionAsValue(e);
-    if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ["startsWith", "endsWith", "includes"].includes(e.expression.name.text)) {
-      return this.conditionAsValue(e);
+    if (ts.isPrefixUnaryExpression(e)) {
+      if (e.operator === ts.SyntaxKind.ExclamationToken) return this.conditionAsValue(e);
+      if (e.operator === ts.SyntaxKind.MinusToken) {
+        const v = this.value(e.operand);
+        if (v.type.kind !== "number" && v.type.kind !== "bigint") throw new UnsupportedError(e, "unary `-` converts its operand to a number in JavaScript.", "Negate numbers only.");
+        return { node: { kind: "unary", op: "-", operand: this.asFloat(v).node }, type: v.type.kind === "number" ? FLOAT : v.type };
+      }
     }
+    if (ts.isConditionalExpression(e)) {
+      const a = this.value(e.whenTrue);
+      const b = this.value(e.whenFalse);
+      return { node: { kind: "case", whens: [{ when: this.condition(e.condition, true), then: a.node }], else: b.node }, type: mergeTypes(a.type, b.type, e) };
+    }
+    if (ts.isTemplateExpression(e)) {
+      const parts: Value[] = [];
+      if (e.head.text) parts.push(this.literalValue(ts.factory.createStringLiteral(e.head.text)));
+      for (const span of e.templateSpans) {
+        parts.push(this.value(span.expression));
+        if (span.literal.text) parts.push(this.literalValue(ts.factory.createStringLiteral(span.literal.text)));
+      }
+      return this.concat(parts, e);
+    }
+    if (ts.isCallExpression(e)) return this.callValue(e);
 
     throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
+  }
+
+  /** `a && b` / `a || b` on non-booleans: JavaScript yields one of the operands. */
+  private logicalValue(e: ts.BinaryExpression): Value {
+    const a = this.value(e.left);
+    const b = this.value(e.right);
+    const type = mergeTypes(a.type, b.type, e);
+    const and = e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
+    const whenTruthy = this.truthiness(a, true, e.left);
+    return { node: { kind: "case", whens: [{ when: whenTruthy, then: and ? b.node : a.node }], else: and ? a.node : b.node }, type };
+  }
+
+  /** `a ?? b`: b when a is null or undefined. */
+  private coalesce(e: ts.BinaryExpression): Value {
+    const a = this.value(e.left);
+    const b = this.value(e.right);
+    const type = { ...mergeTypes({ ...a.type, nullable: false }, b.type, e), nullable: b.type.nullable };
+    if (isJson(a.type)) {
+      // JSON null is a value in SQL but null in JavaScript.
+      const missing = sql.or(sql.is(a.node, "NULL"), sql.binary("=", a.node, sql.literal("'null'::jsonb")));
+      return { node: { kind: "case", whens: [{ when: missing, then: this.asJson(b).node }], else: a.node }, type: { ...type, sqlType: "jsonb" } };
+    }
+    return { node: sql.call("COALESCE", a.node, b.node), type };
+  }
+
+  /**
+   * `+ - * / %` with JavaScript's number semantics: numbers are IEEE doubles, so integer columns are
+   * computed as double precision (no integer division, no int4 overflow); division by zero gives
+   * ±Infinity or NaN as in JavaScript instead of an SQL error. `+` with a string operand concatenates.
+   */
+  private arithmetic(e: ts.BinaryExpression, op: "+" | "-" | "*" | "/" | "%"): Value {
+    const a = this.value(e.left);
+    const b = this.value(e.right);
+    if (op === "+" && (a.type.kind === "string" || b.type.kind === "string")) return this.concat([a, b], e);
+    if (a.type.kind === "bigint" && b.type.kind === "bigint") {
+      // BigInt arithmetic is exact and `/` truncates, as int8 does (an int8 overflow is an SQL error).
+      return { node: sql.binary(op, a.node, b.node), type: { kind: "bigint", nullable: false, sqlType: "bigint" } };
+    }
+    if (a.type.kind !== "number" || b.type.kind !== "number") {
+      throw new UnsupportedError(e, `\`${op}\` on ${a.type.kind} and ${b.type.kind} values converts them in JavaScript.`, "Use numbers (or strings with `+`).");
+    }
+    if (op === "%") {
+      if (!isIntegerValue(a) || !isIntegerValue(b)) throw new UnsupportedError(e, "`%` on non-integer numbers has no exact SQL equivalent.", "Use integer operands.");
+      const rem = sql.binary("%", a.node, b.node);
+      if (isNonZeroLiteral(b)) return { node: rem, type: { kind: "number", nullable: false, sqlType: "integer" } };
+      return { node: { kind: "case", whens: [{ when: sql.binary("=", b.node, sql.literal("0")), then: sql.literal("'NaN'::float8") }], else: sql.cast(rem, "float8") }, type: FLOAT };
+    }
+    const x = this.asFloat(a).node;
+    const y = this.asFloat(b).node;
+    if (op !== "/" || isNonZeroLiteral(b)) return { node: sql.binary(op, x, y), type: FLOAT };
+    const byZero: SqlNode = {
+      kind: "case",
+      whens: [
+        { when: sql.binary("=", x, sql.literal("'NaN'")), then: sql.literal("'NaN'::float8") },
+        { when: sql.binary(">", x, sql.literal("0")), then: sql.literal("'Infinity'::float8") },
+        { when: sql.binary("<", x, sql.literal("0")), then: sql.literal("'-Infinity'::float8") },
+      ],
+      else: sql.literal("'NaN'::float8"),
+    };
+    return { node: { kind: "case", whens: [{ when: sql.binary("=", y, sql.literal("0")), then: byZero }], else: sql.binary("/", x, y) }, type: FLOAT };
+  }
+
+  /** A number computed as double precision, the type of every JavaScript number. */
+  private asFloat(v: Value): Value {
+    if (v.node.kind === "literal" || v.node.kind === "param" || !isIntegerSqlType(v.type)) return v;
+    return { node: sql.cast(v.node, "float8"), type: FLOAT };
+  }
+
+  /** String `+` and template literals: JavaScript's ToString of each operand, then `||`. */
+  private concat(parts: Value[], at: ts.Node): Value {
+    const texts = parts.map((p) => {
+      let node: SqlNode;
+      switch (p.type.kind) {
+        case "string":
+          node = isJson(p.type) ? sql.binary("#>>", p.node, sql.literal("'{}'")) : p.node;
+          break;
+        case "boolean":
+        case "bigint":
+          node = sql.cast(p.node, "text");
+          break;
+        case "number":
+          // JavaScript prints integers like SQL does; other doubles differ (1e-7 vs 1e-07).
+          if (!isIntegerValue(p)) throw new UnsupportedError(at, "a non-integer number turned into a string is formatted differently by SQL.", "Concatenate integer values or strings only.");
+          node = p.node.kind === "literal" ? sql.literal(quoteLiteral(String(p.literal))) : sql.cast(p.node, "text");
+          break;
+        default:
+          throw new UnsupportedError(at, `a ${p.type.kind} value turned into a string has no faithful SQL equivalent.`);
+      }
+      // String(null) is "null" in JavaScript.
+      return p.type.nullable ? sql.call("COALESCE", node, sql.literal("'null'")) : node;
+    });
+    const node = texts.reduce((acc, t) => sql.binary("||", acc, t));
+    return { node, type: { kind: "string", nullable: false, sqlType: "text" } };
+  }
+
+  /** `s.length`, `arr.length`, JSONB properties `u.meta.plan`, `u.meta?.list[0]`. */
+  private memberValue(e: ts.PropertyAccessExpression | ts.ElementAccessExpression): Value {
+    const target = this.value(e.expression);
+    const name = ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+    if (isJson(target.type)) {
+      let key: SqlNode;
+      if (name !== undefined) key = sql.literal(quoteLiteral(name));
+      else {
+        const arg = skipTransparent((e as ts.ElementAccessExpression).argumentExpression);
+        const n = numberLiteralValue(arg);
+        if (ts.isStringLiteralLike(arg)) key = sql.literal(quoteLiteral(arg.text));
+        else if (n !== undefined && Number.isInteger(n) && n >= 0) key = sql.literal(String(n));
+        else throw new UnsupportedError(arg, "a JSONB path key must be a literal property name or index.");
+      }
+      const t = typeOfExpression(this.checker, this.checker.getTypeAtLocation(e));
+      return { node: sql.binary("->", target.node, key), type: { ...t, kind: t.kind === "unknown" ? "json" : t.kind, nullable: true, sqlType: "jsonb", jsonPath: true } };
+    }
+    if (name === "length" && target.type.kind === "string") {
+      // JavaScript counts UTF-16 code units: an astral character (emoji) counts twice.
+      const text = target.node;
+      const astral = sql.binary("-", sql.call("char_length", text), sql.call("char_length", sql.call("regexp_replace", text, sql.literal("'[\\U00010000-\\U0010FFFF]'"), sql.literal("''"), sql.literal("'g'"))));
+      return { node: sql.binary("+", sql.call("char_length", text), astral), type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
+    }
+    if (name === "length" && target.type.kind === "array") {
+      return { node: sql.call("cardinality", target.node), type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
+    }
+    throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
+  }
+
+  /** Method calls and marker functions used as values. */
+  private callValue(e: ts.CallExpression): Value {
+    const marker = this.markerCall(e);
+    if (marker) return marker;
+    if (ts.isPropertyAccessExpression(e.expression)) {
+      const method = e.expression.name.text;
+      if (method === "startsWith" || method === "endsWith" || method === "includes") return this.conditionAsValue(e);
+      const receiver = e.expression.expression;
+      if (STRING_FUNCTIONS[method] && this.isStringExpression(receiver) && e.arguments.length === 0) {
+        const s = this.textValue(this.value(receiver));
+        return { node: STRING_FUNCTIONS[method](s.node), type: { kind: "string", nullable: s.type.nullable, sqlType: "text" } };
+      }
+      if (method === "getTime" && e.arguments.length === 0) {
+        const d = this.value(receiver);
+        if (d.type.kind !== "date") throw new UnsupportedError(e, "`getTime()` is supported on Date values only.");
+        // Milliseconds since the epoch, as JavaScript's Date holds them (truncated, not rounded).
+        const ms = sql.call("floor", sql.binary("*", { kind: "extract", field: "epoch", operand: d.node }, sql.literal("1000")));
+        return { node: sql.cast(ms, "float8"), type: { kind: "number", nullable: d.type.nullable, sqlType: "bigint" }, dateOf: d };
+      }
+    }
+    throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
+  }
+
+  /** A string value as SQL text (a JSONB string path is unwrapped with `#>> '{}'`). */
+  private textValue(v: Value): Value {
+    if (!isJson(v.type)) return v;
+    return { node: sql.binary("#>>", v.node, sql.literal("'{}'")), type: { ...v.type, sqlType: "text" } };
+  }
+
+  /** A value as JSONB, for comparison with a JSONB path. */
+  private asJson(v: Value): Value {
+    if (isJson(v.type)) return v;
+    if (v.literal !== undefined) {
+      const json = v.literal === null ? "null" : JSON.stringify(typeof v.literal === "bigint" ? v.literal.toString() : v.literal);
+      return { ...v, node: sql.literal(`${quoteLiteral(json)}::jsonb`), type: { ...v.type, sqlType: "jsonb" } };
+    }
+    if (v.node.kind === "param" && v.bound) {
+      this.params[v.node.index] = this.helper("$bind.json", [v.bound]);
+      return { ...v, node: { kind: "param", index: v.node.index, cast: "jsonb" }, type: { ...v.type, sqlType: "jsonb" }, sentinel: true };
+    }
+    return { ...v, node: sql.call("to_jsonb", v.node), type: { ...v.type, sqlType: "jsonb" } };
   }
 
   /** A boolean expression in a value position: two-valued, as in JavaScript (never NULL). */
@@ -425,6 +661,94 @@ export class ClosureLowering {
     return { kind: "param", index: this.params.length - 1, cast };
   }
 
+  // ---------------------------------------------------------------- dates
+
+  /**
+   * Compares timestamps as JavaScript compares Dates: to the millisecond. PostgreSQL keeps
+   * microseconds, so against a bound Date the bound side moves instead of the column (index-friendly):
+   * `col > d` ⇔ `col >= d + 1ms`, `col <= d` ⇔ `col < d + 1ms`, `===` is the 1 ms range.
+   */
+  private compareDates(op: "=" | "<" | "<=" | ">" | ">=", a: Value, b: Value, positive: boolean): SqlNode {
+    if (this.readsRowValue(b) && !this.readsRowValue(a)) return this.compareDates(FLIPPED[op] as typeof op, b, a, positive);
+    let hit: SqlNode;
+    let sentinel = false;
+    if (!this.readsRowValue(b)) {
+      const bound = (helper: "at" | "next"): SqlNode => {
+        if (b.node.kind !== "param" || !b.bound) throw new Error("closql: expected a bound Date");
+        const fromMs = b.type.kind === "number" ? this.helper("$bind.date.fromMs", [b.bound]) : b.bound;
+        return this.bindExpression(this.helper(`$bind.date.${helper}`, [fromMs]));
+      };
+      sentinel = true;
+      const col = a.node;
+      switch (op) {
+        case ">": hit = sql.binary(">=", col, bound("next")); break;
+        case ">=": hit = sql.binary(">=", col, bound("at")); break;
+        case "<": hit = sql.binary("<", col, bound("at")); break;
+        case "<=": hit = sql.binary("<", col, bound("next")); break;
+        case "=": hit = sql.and(sql.binary(">=", col, bound("at")), sql.binary("<", col, bound("next"))); break;
+      }
+    } else {
+      const ms = (v: Value) => sql.call("date_trunc", sql.literal("'milliseconds'"), v.node);
+      hit = sql.binary(op, ms(a), ms(b));
+    }
+    if (positive) return hit;
+    return sentinel || a.type.nullable || b.type.nullable ? sql.is(hit, "NOT TRUE") : sql.not(hit);
+  }
+
+  private readsRowValue(v: Value): boolean {
+    return v.node.kind !== "param" && v.node.kind !== "literal";
+  }
+
+  // ---------------------------------------------------------------- marker functions
+
+  /** ilike, similarity, matches, hasKey, contains, overlaps, containsAll, and sqlFunction-declared functions. */
+  private markerCall(e: ts.CallExpression): Value | undefined {
+    const calleeSymbol = this.checker.getSymbolAtLocation(e.expression);
+    if (!calleeSymbol) return undefined;
+    const calleeType = this.checker.getTypeAtLocation(e.expression);
+    if (calleeType.getProperty("$sqlFunction")) return this.sqlFunctionCall(e, calleeSymbol);
+    const target = calleeSymbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(calleeSymbol) : calleeSymbol;
+    const decl = target.declarations?.[0];
+    if (!decl || !/closql[\\/](dist|src)[\\/]runtime[\\/]markers\.(d\.ts|ts)$/.test(decl.getSourceFile().fileName)) return undefined;
+    const args = e.arguments.map((a) => this.value(a));
+    const nullable = args.some((a) => a.type.nullable);
+    const bool = (node: SqlNode): Value => ({ node, type: { kind: "boolean", nullable, sqlType: "boolean" } });
+    const text = (v: Value) => this.textValue(v).node;
+    switch (target.name) {
+      case "ilike":
+        return bool(sql.binary("ILIKE", text(args[0]), text(args[1])));
+      case "similarity":
+        return { node: sql.call("similarity", text(args[0]), text(args[1])), type: { kind: "number", nullable, sqlType: "real" } };
+      case "matches": {
+        const config = args[2] ? sql.cast(args[2].node, "regconfig") : sql.literal("'english'::regconfig");
+        return bool(sql.binary("@@", sql.call("to_tsvector", config, text(args[0])), sql.call("websearch_to_tsquery", config, text(args[1]))));
+      }
+      case "hasKey":
+        return bool(sql.binary("?", args[0].node, text(args[1])));
+      case "contains":
+        return bool(sql.binary("@>", args[0].node, this.asJson(args[1]).node));
+      case "overlaps":
+        return bool(sql.binary("&&", args[0].node, args[1].node));
+      case "containsAll":
+        return bool(sql.binary("@>", args[0].node, args[1].node));
+    }
+    return undefined;
+  }
+
+  /** A function declared with `const f = sqlFunction<Sig>("name")`: called by that name. */
+  private sqlFunctionCall(e: ts.CallExpression, symbol: ts.Symbol): Value {
+    const target = symbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(symbol) : symbol;
+    const decl = target.valueDeclaration;
+    const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
+    const nameArg = init && ts.isCallExpression(init) ? init.arguments[0] : undefined;
+    if (!nameArg || !ts.isStringLiteralLike(nameArg) || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(nameArg.text)) {
+      throw new UnsupportedError(e.expression, "closql cannot find this SQL function's name.", 'Declare it in your source as `const f = sqlFunction<(…) => …>("name")`.');
+    }
+    const args = e.arguments.map((a) => this.value(a));
+    const result = typeOfExpression(this.checker, this.checker.getTypeAtLocation(e));
+    return { node: sql.call(nameArg.text, ...args.map((a) => a.node)), type: { ...result, nullable: result.nullable || args.some((a) => a.type.nullable) } };
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private isRowSymbol(id: ts.Identifier): boolean {
@@ -469,6 +793,50 @@ export class ClosureLowering {
 }
 
 type ComparisonOp = "===" | "!==" | "==" | "!=" | "<" | "<=" | ">" | ">=";
+
+const FLOAT: ValueType = { kind: "number", nullable: false, sqlType: "double precision" };
+
+const ARITHMETIC: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "%">> = {
+  [ts.SyntaxKind.PlusToken]: "+",
+  [ts.SyntaxKind.MinusToken]: "-",
+  [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/",
+  [ts.SyntaxKind.PercentToken]: "%",
+};
+
+/** Whitespace JavaScript's trim() removes (WhiteSpace and LineTerminator of ECMA-262). */
+const JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
+
+/**
+ * String methods. Case mapping uses ICU's root locale, which implements the full Unicode mapping
+ * JavaScript uses (ß → SS, final sigma), unlike PostgreSQL's default per-character mapping.
+ */
+const STRING_FUNCTIONS: Record<string, (s: SqlNode) => SqlNode> = {
+  toLowerCase: (s) => sql.call("lower", { kind: "collate", operand: s, collation: "und-x-icu" }),
+  toUpperCase: (s) => sql.call("upper", { kind: "collate", operand: s, collation: "und-x-icu" }),
+  trim: (s) => sql.call("btrim", s, sql.literal(`E'${[...JS_WHITESPACE].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}'`)),
+};
+
+function isJson(t: ValueType): boolean {
+  return t.sqlType === "jsonb";
+}
+
+function isIntegerValue(v: Value): boolean {
+  return isIntegerSqlType(v.type) || (typeof v.literal === "number" && Number.isInteger(v.literal));
+}
+
+function isNonZeroLiteral(v: Value): boolean {
+  return typeof v.literal === "number" && v.literal !== 0 && !Number.isNaN(v.literal);
+}
+
+/** The type of `c ? a : b` / `a ?? b`: both branches must be of one JavaScript kind. */
+function mergeTypes(a: ValueType, b: ValueType, at: ts.Node): ValueType {
+  const kindA = a.kind === "unknown" && a.nullable ? b.kind : a.kind;
+  const kindB = b.kind === "unknown" && b.nullable ? a.kind : b.kind;
+  if (kindA !== kindB) throw new UnsupportedError(at, `the branches yield ${a.kind} and ${b.kind} values; SQL needs one type.`, "Make both branches the same type.");
+  const sqlType = a.sqlType === b.sqlType ? a.sqlType : kindA === "number" ? "double precision" : undefined;
+  return { kind: kindA, nullable: a.nullable || b.nullable, sqlType };
+}
 
 const COMPARISONS: Partial<Record<ts.SyntaxKind, ComparisonOp>> = {
   [ts.SyntaxKind.EqualsEqualsEqualsToken]: "===",

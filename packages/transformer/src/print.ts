@@ -27,7 +27,7 @@ export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
   // AND, OR and NOT bind loosest in SQL, so their operands never need parentheses (AND/OR print
   // their own); any other compound operand gets them.
   const operand = (n: SqlNode) => {
-    const atomic = n.kind === "column" || n.kind === "literal" || n.kind === "param" || n.kind === "call" || n.kind === "case" || n.kind === "cast";
+    const atomic = n.kind === "column" || n.kind === "literal" || n.kind === "param" || n.kind === "call" || n.kind === "case" || n.kind === "cast" || n.kind === "extract";
     if (atomic || n.kind === "and" || n.kind === "or") visit(n);
     else {
       emit("(");
@@ -108,6 +108,15 @@ export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
       case "cast":
         operand(n.operand);
         emit(`::${n.type}`);
+        return;
+      case "unary":
+        emit(n.op);
+        operand(n.operand);
+        return;
+      case "extract":
+        emit(`extract(${n.field} FROM `);
+        visit(n.operand);
+        emit(")");
         return;
       case "alias":
         visit(n.operand);

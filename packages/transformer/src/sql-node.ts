@@ -21,6 +21,9 @@ export type SqlNode =
   | { readonly kind: "case"; readonly whens: readonly { readonly when: SqlNode; readonly then: SqlNode }[]; readonly else: SqlNode }
   | { readonly kind: "cast"; readonly operand: SqlNode; readonly type: string }
   | { readonly kind: "collate"; readonly operand: SqlNode; readonly collation: string }
+  | { readonly kind: "unary"; readonly op: "-"; readonly operand: SqlNode }
+  /** `extract(field FROM operand)` */
+  | { readonly kind: "extract"; readonly field: string; readonly operand: SqlNode }
   /** A select-list entry: `expression AS "name"`. */
   | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string };
 

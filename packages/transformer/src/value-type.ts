@@ -10,6 +10,8 @@ export interface ValueType {
   readonly nullable: boolean;
   /** SQL type when known: from a column, or what an SQL function returns. */
   readonly sqlType?: string;
+  /** A property path into JSONB: SQL NULL there means a missing key (`undefined`), not null. */
+  readonly jsonPath?: boolean;
   /** For arrays: the element type. */
   readonly element?: ValueType;
 }
@@ -50,7 +52,8 @@ function sqlTypeToValueType(sqlType: string, int8: ColumnInfo["int8"]): ValueTyp
 
 /** SQL types whose values can be NaN, which PostgreSQL treats as equal to itself and above every number. */
 export function mayBeNaN(t: ValueType): boolean {
-  return t.kind === "number" && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint";
+  // numeric here is a JSON number cast for comparison: JSON has no NaN.
+  return t.kind === "number" && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint" && t.sqlType !== "numeric";
 }
 
 export function isIntegerSqlType(t: ValueType): boolean {

@@ -40,6 +40,26 @@ export const bind = {
       return xs.filter((x) => x === null || bind.int.eq(x) !== null).map((x) => (x === null ? null : int8(x)));
     },
   },
+  /** A value compared with a JSONB path, as JSON text (`undefined` → SQL NULL, like a missing key). */
+  json(x: unknown): string | null {
+    return x === undefined ? null : JSON.stringify(typeof x === "bigint" ? x.toString() : x);
+  },
+  /**
+   * Dates against a timestamp column. JavaScript sees the column truncated to milliseconds, so
+   * `col > d` ⇔ `col >= d + 1ms` and `col <= d` ⇔ `col < d + 1ms`. An invalid Date compares false.
+   */
+  date: {
+    at(d: Date | null | undefined): Date | null {
+      return d instanceof Date && !Number.isNaN(d.getTime()) ? d : null;
+    },
+    /** A number of milliseconds (from getTime()) as a Date. */
+    fromMs(ms: number | null | undefined): Date | null {
+      return typeof ms === "number" && Number.isFinite(ms) ? new Date(ms) : null;
+    },
+    next(d: Date | null | undefined): Date | null {
+      return d instanceof Date && !Number.isNaN(d.getTime()) ? new Date(d.getTime() + 1) : null;
+    },
+  },
   /** `.limit(n)` / `.offset(n)`: a whole number. */
   count(n: number, method: string): number {
     if (!Number.isSafeInteger(n) || n < 0) throw new ClosqlError(`closql: .${method}() takes a non-negative integer, got ${String(n)}`);
