@@ -439,11 +439,8 @@ describe("DDL on the server: defaults and constraints act", () => {
       // RESTRICT: a member with memberships cannot be deleted. PostgreSQL 18 reports this as
       // restrict_violation (23001) rather than foreign_key_violation (23503).
       const restrict = await expectError(DatabaseError, () => t.db.sql`DELETE FROM members WHERE id = ${a.memberId}`);
-      if ((await serverVersion(t)) >= 180000) assert.equal(restrict.code, "23001");
-      else {
-        assert.equal(restrict.code, "23503");
-        assert.ok(restrict instanceof ForeignKeyViolation);
-      }
+      assert.equal(restrict.code, (await serverVersion(t)) >= 180000 ? "23001" : "23503");
+      assert.ok(restrict instanceof ForeignKeyViolation, "both codes map to ForeignKeyViolation");
       assert.equal(restrict.constraint, "memberships_member_id_fkey");
       assert.equal(restrict.table, "memberships");
       assert.equal(restrict.sql, "DELETE FROM members WHERE id = $1");

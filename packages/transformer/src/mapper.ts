@@ -4,12 +4,14 @@ import type { ValueType } from "./value-type";
 /** How one result column becomes a field: its key and the decoder it needs, if any. */
 export interface OutputField {
   readonly key: string;
-  readonly decoder?: "int8" | "int8Number" | "int8Array" | "int8NumberArray";
+  readonly decoder?: "int8" | "int8Number" | "int8Array" | "int8NumberArray" | "textArray";
 }
 
 export function decoderFor(t: ValueType): OutputField["decoder"] {
   if (t.sqlType === "bigint") return t.kind === "bigint" ? "int8" : "int8Number";
   if (t.kind === "array" && t.element?.sqlType === "bigint") return t.element.kind === "bigint" ? "int8Array" : "int8NumberArray";
+  // Enum arrays have no type parser in pg (their oid varies per database).
+  if (t.kind === "array" && t.element?.sqlType?.startsWith('"')) return "textArray";
   return undefined;
 }
 

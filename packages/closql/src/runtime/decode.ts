@@ -23,6 +23,10 @@ export const decode = {
   int8NumberArray(v: (string | null)[] | null): (number | null)[] | null {
     return v === null ? null : v.map(decode.int8Number);
   },
+  /** Arrays of enums arrive as text (`{a,b}`): their type id is only known at run time. */
+  textArray(v: string | null): (string | null)[] | null {
+    return v === null ? null : (pg.types.getTypeParser(1009 as never, "text") as (value: string) => (string | null)[])(v);
+  },
   /** count(*) arrives as int8. */
   count(v: string): number {
     return decode.int8Number(v)!;

@@ -59,6 +59,8 @@ interface PgErrorLike {
 const bySqlState: Record<string, typeof DatabaseError> = {
   "23505": UniqueViolation,
   "23503": ForeignKeyViolation,
+  // restrict_violation: PostgreSQL 18 reports ON DELETE/UPDATE RESTRICT with it.
+  "23001": ForeignKeyViolation,
   "23502": NotNullViolation,
   "23514": CheckViolation,
   "40001": SerializationFailure,
