@@ -10,9 +10,11 @@ async function openDatabase() {
   }
   const { PGlite } = require("@electric-sql/pglite");
   const { PGLiteSocketServer } = require("@electric-sql/pglite-socket");
-  // pg_trgm backs closql's similarity() marker; PGlite ships it as a loadable extension.
+  // pg_trgm backs closql's similarity() marker, fuzzystrmatch the README's sqlFunction example;
+  // PGlite ships both as loadable extensions (CREATE EXTENSION still needed, as on a server).
   const { pg_trgm } = require("@electric-sql/pglite/contrib/pg_trgm");
-  const pglite = await PGlite.create({ extensions: { pg_trgm } });
+  const { fuzzystrmatch } = require("@electric-sql/pglite/contrib/fuzzystrmatch");
+  const pglite = await PGlite.create({ extensions: { pg_trgm, fuzzystrmatch } });
   const server = new PGLiteSocketServer({ db: pglite, host: "127.0.0.1", port: 0, maxConnections: 4 });
   await server.start();
   return {

@@ -263,7 +263,8 @@ export class ClosureLowering {
   /** A JSONB number path compared as a number (numeric: exact for any JSON number). */
   private jsonNumber(v: Value): Value {
     if (!isJson(v.type)) return v;
-    return { ...v, node: sql.cast(v.node, "numeric"), type: { ...v.type, sqlType: "numeric" } };
+    // JSON has no NaN.
+    return { ...v, node: sql.cast(v.node, "numeric"), type: { ...v.type, sqlType: "numeric", neverNaN: true } };
   }
 
   /**
@@ -718,7 +719,7 @@ export class ClosureLowering {
       case "ilike":
         return bool(sql.binary("ILIKE", text(args[0]), text(args[1])));
       case "similarity":
-        return { node: sql.call("similarity", text(args[0]), text(args[1])), type: { kind: "number", nullable, sqlType: "real" } };
+        return { node: sql.call("similarity", text(args[0]), text(args[1])), type: { kind: "number", nullable, sqlType: "real", neverNaN: true } };
       case "matches": {
         const config = args[2] ? sql.cast(args[2].node, "regconfig") : sql.literal("'english'::regconfig");
         return bool(sql.binary("@@", sql.call("to_tsvector", config, text(args[0])), sql.call("websearch_to_tsquery", config, text(args[1]))));
@@ -746,7 +747,9 @@ export class ClosureLowering {
     }
     const args = e.arguments.map((a) => this.value(a));
     const result = typeOfExpression(this.checker, this.checker.getTypeAtLocation(e));
-    return { node: sql.call(nameArg.text, ...args.map((a) => a.node)), type: { ...result, nullable: result.nullable || args.some((a) => a.type.nullable) } };
+    // The SQL return type is unknown here (it may be an integer, where `<> 'NaN'` would not even
+    // type-check), so a NaN-returning function compares as PostgreSQL compares it (README limits).
+    return { node: sql.call(nameArg.text, ...args.map((a) => a.node)), type: { ...result, nullable: result.nullable || args.some((a) => a.type.nullable), neverNaN: true } };
   }
 
   // ---------------------------------------------------------------- helpers

@@ -10,6 +10,8 @@ export interface ValueType {
   readonly nullable: boolean;
   /** SQL type when known: from a column, or what an SQL function returns. */
   readonly sqlType?: string;
+  /** A number that can never be NaN (a JSON number, similarity()), so no NaN guard is needed. */
+  readonly neverNaN?: boolean;
   /** A property path into JSONB: SQL NULL there means a missing key (`undefined`), not null. */
   readonly jsonPath?: boolean;
   /** For arrays: the element type. */
@@ -52,8 +54,7 @@ function sqlTypeToValueType(sqlType: string, int8: ColumnInfo["int8"]): ValueTyp
 
 /** SQL types whose values can be NaN, which PostgreSQL treats as equal to itself and above every number. */
 export function mayBeNaN(t: ValueType): boolean {
-  // numeric here is a JSON number cast for comparison: JSON has no NaN.
-  return t.kind === "number" && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint" && t.sqlType !== "numeric";
+  return t.kind === "number" && !t.neverNaN && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint";
 }
 
 export function isIntegerSqlType(t: ValueType): boolean {

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import type { Schema } from "closql";
+import { compileWithClosql } from "./support/compile";
+import { openTestDatabase } from "./support/database";
+
+const root = path.resolve(__dirname, "../..");
+
+/** The rows of the README's JavaScript → SQL table: [closure body, SQL]. */
+function operatorTable(): { js: string; sql: string }[] {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const body = readme.split("<!-- operator-table:start -->")[1].split("<!-- operator-table:end -->")[0];
+  const code = (cell: string) => {
+    const m = /^(`+)\s?(.*?)\s?\1$/.exec(cell.trim());
+    assert.ok(m, `a code span: ${cell}`);
+    return m[2].replace(/\\\|/g, "|");
+  };
+  return body
+    .split("\n")
+    .filter((l) => l.startsWith("| `"))
+    .map((line) => {
+      const cells = line.split(/(?<!\\)\|/).slice(1, -1);
+      return { js: code(cells[0]), sql: code(cells[1]) };
+    });
+}
+
+test("the README operator table is what the transformer compiles, and runs on the server", async () => {
+  const rows = operatorTable();
+  assert.ok(rows.length >= 30, `found ${rows.length} rows`);
+  const dir = path.join(root, "test/fixtures/.generated");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "readme-operators.ts");
+  fs.writeFileSync(
+    file,
+    [
+      `import { connect, ilike, matches, similarity, hasKey, overlaps, containsAll, sqlFunction } from "closql";`,
+      `import { schema } from "../../../examples/src/schema";`,
+      `const levenshtein = sqlFunction<(a: string, b: string) => number>("levenshtein");`,
+      `export function queries(db: ReturnType<typeof connect<typeof schema>>, x: string, maybe: string | null, n: number, since: Date, ids: number[], list: string[], q: string) {`,
+      `  return [`,
+      ...rows.map((r) => `    db.users.where((u) => ${r.js}).count(),`),
+      `  ];`,
+      `}`,
+      `void [ilike, matches, similarity, hasKey, overlaps, containsAll];`,
+    ].join("\n"),
+  );
+  const { diagnostics, statements } = compileWithClosql([file]);
+  assert.deepEqual(diagnostics, [], "every documented row compiles");
+  assert.equal(statements.length, rows.length);
+  const where = statements.map((s) => s.sql.replace(/^SELECT count\(\*\) FROM "users" WHERE /, ""));
+  rows.forEach((r, i) => assert.equal(where[i], r.sql, `README row \`${r.js}\``));
+
+  // Every documented statement is valid SQL for the server (PREPARE parses, types and plans it).
+  // The example app's compiled schema (npm run build compiles examples/ before test/).
+  const { schema } = require(path.join(root, "examples/dist/schema.js")) as { schema: Schema };
+  const t = await openTestDatabase(schema);
+  try {
+    await t.db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm");
+    await t.db.execute("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch");
+    for (const [i, s] of statements.entries()) {
+      await t.db.execute(`PREPARE readme_${i} AS ${s.sql}`);
+      await t.db.execute(`DEALLOCATE readme_${i}`);
+    }
+  } finally {
+    await t.close();
+  }
+});
