@@ -208,6 +208,7 @@ export class ClosureLowering {
       }
     }
     [a, b] = this.numericOperands(a, b, "=");
+    [a, b] = [this.enumOperand(a, b), this.enumOperand(b, a)];
     const nanGuard = this.nanGuards(a, b);
     const eq = sql.and(sql.binary("=", a.node, b.node), ...nanGuard);
     const hit = sql.or(eq, a.type.nullable && b.type.nullable ? sql.and(this.isJsNull(a), this.isJsNull(b)) : sql.FALSE);
@@ -218,6 +219,18 @@ export class ClosureLowering {
     if (a.type.nullable) return sql.or(ne, sql.is(a.node, "NULL"));
     if (b.type.nullable) return sql.or(ne, sql.is(b.node, "NULL"));
     return ne;
+  }
+
+  /**
+   * A bound string compared with an enum column: PostgreSQL rejects a value that is not a label, where
+   * JavaScript just finds it unequal, so non-labels are bound as "matches nothing".
+   */
+  private enumOperand(v: Value, other: Value): Value {
+    const labels = other.type.enumLabels;
+    if (!labels || v.node.kind !== "param" || !v.bound) return v;
+    const list = ts.factory.createArrayLiteralExpression(labels.map((l) => ts.factory.createStringLiteral(l)));
+    this.params[v.node.index] = this.helper("$bind.oneOf", [v.bound, list]);
+    return { ...v, sentinel: true };
   }
 
   /** The Date behind one side of a getTime() comparison (a bound number stays a number of ms). */
@@ -263,8 +276,8 @@ export class ClosureLowering {
   /** A JSONB number path compared as a number (numeric: exact for any JSON number). */
   private jsonNumber(v: Value): Value {
     if (!isJson(v.type)) return v;
-    // JSON has no NaN.
-    return { ...v, node: sql.cast(v.node, "numeric"), type: { ...v.type, sqlType: "numeric", neverNaN: true } };
+    // A JavaScript number is a double; JSON has no NaN.
+    return { ...v, node: sql.cast(v.node, "float8"), type: { ...v.type, sqlType: "double precision", neverNaN: true } };
   }
 
   /**
@@ -320,7 +333,10 @@ export class ClosureLowering {
     const receiver = e.expression.expression;
     const [arg] = e.arguments;
 
-    if ((method === "startsWith" || method === "endsWith" || method === "includes") && this.isStringExpression(receiver)) {
+    // The receiver's kind comes from its lowered value when it reads the row: TypeScript may have
+    // narrowed it to `never` in a branch JavaScript never reaches, which SQL still evaluates.
+    const kind = this.readsRow(receiver) ? this.value(receiver).type.kind : this.isStringExpression(receiver) ? "string" : this.isArrayExpression(receiver) ? "array" : "unknown";
+    if ((method === "startsWith" || method === "endsWith" || method === "includes") && kind === "string") {
       if (e.arguments.length !== 1) throw new UnsupportedError(e, `\`${method}\` with a position argument is not supported.`);
       const s = this.textValue(this.value(receiver));
       const pattern = this.likePattern(method, arg);
@@ -330,7 +346,7 @@ export class ClosureLowering {
       return s.type.nullable ? sql.or(noMatch, sql.is(s.node, "NULL")) : noMatch;
     }
 
-    if (method === "includes" && this.isArrayExpression(receiver)) {
+    if (method === "includes" && kind === "array") {
       if (e.arguments.length !== 1) throw new UnsupportedError(e, "`includes` with a position argument is not supported.");
       return this.arrayIncludes(e, receiver, arg, positive);
     }
@@ -352,7 +368,7 @@ export class ClosureLowering {
 
   /** `list.includes(u.col)` and `u.arrayCol.includes(v)`: SameValueZero membership. */
   private arrayIncludes(e: ts.CallExpression, arrayExpr: ts.Expression, item: ts.Expression, positive: boolean): SqlNode {
-    const itemValue = this.value(item);
+    let itemValue = this.value(item);
     let arrayNode: SqlNode;
     let elementNullable: boolean;
 
@@ -368,6 +384,10 @@ export class ClosureLowering {
       return positive ? hit : sql.is(hit, "NOT TRUE");
     }
 
+    // Against a bound or column array, a JSON string or an enum is compared as text: PostgreSQL has no
+    // jsonb = text, and would reject a bound non-label as enum input. (A literal list above is checked
+    // by TypeScript against the enum's labels, so it keeps the enum and its index.)
+    if (isJson(itemValue.type) || itemValue.type.sqlType?.startsWith('"')) itemValue = this.textValue(itemValue);
     if (!this.readsRow(arrayExpr)) {
       const t = typeOfExpression(this.checker, this.checker.getTypeAtLocation(arrayExpr));
       elementNullable = t.element?.nullable ?? true;
@@ -419,8 +439,7 @@ export class ClosureLowering {
       }
     }
     if (ts.isConditionalExpression(e)) {
-      const a = this.value(e.whenTrue);
-      const b = this.value(e.whenFalse);
+      const [a, b] = this.unifyTypes(this.value(e.whenTrue), this.value(e.whenFalse));
       return { node: { kind: "case", whens: [{ when: this.condition(e.condition, true), then: a.node }], else: b.node }, type: mergeTypes(a.type, b.type, e) };
     }
     if (ts.isTemplateExpression(e)) {
@@ -439,8 +458,7 @@ export class ClosureLowering {
 
   /** `a && b` / `a || b` on non-booleans: JavaScript yields one of the operands. */
   private logicalValue(e: ts.BinaryExpression): Value {
-    const a = this.value(e.left);
-    const b = this.value(e.right);
+    const [a, b] = this.unifyTypes(this.value(e.left), this.value(e.right));
     const type = mergeTypes(a.type, b.type, e);
     const and = e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
     const whenTruthy = this.truthiness(a, true, e.left);
@@ -449,8 +467,8 @@ export class ClosureLowering {
 
   /** `a ?? b`: b when a is null or undefined. */
   private coalesce(e: ts.BinaryExpression): Value {
-    const a = this.value(e.left);
-    const b = this.value(e.right);
+    const left = this.value(e.left);
+    const [a, b] = isJson(left.type) ? [left, this.value(e.right)] : this.unifyTypes(left, this.value(e.right));
     const type = { ...mergeTypes({ ...a.type, nullable: false }, b.type, e), nullable: b.type.nullable };
     if (isJson(a.type)) {
       // JSON null is a value in SQL but null in JavaScript.
@@ -485,20 +503,31 @@ export class ClosureLowering {
     const x = this.asFloat(a).node;
     const y = this.asFloat(b).node;
     if (op !== "/" || isNonZeroLiteral(b)) return { node: sql.binary(op, x, y), type: FLOAT };
-    const byZero: SqlNode = {
-      kind: "case",
-      whens: [
-        { when: sql.binary("=", x, sql.literal("'NaN'")), then: sql.literal("'NaN'::float8") },
-        { when: sql.binary(">", x, sql.literal("0")), then: sql.literal("'Infinity'::float8") },
-        { when: sql.binary("<", x, sql.literal("0")), then: sql.literal("'-Infinity'::float8") },
-      ],
-      else: sql.literal("'NaN'::float8"),
-    };
+    // x / ±0 in JavaScript: NaN for 0 and NaN, otherwise ±Infinity by the signs of x and of the zero
+    // (PostgreSQL's float8 keeps -0 too: its text form starts with "-").
+    const inf = sql.literal("'Infinity'::float8");
+    const negInf = sql.literal("'-Infinity'::float8");
+    const nan = sql.literal("'NaN'::float8");
+    const zeroIsPositive = sql.binary("NOT LIKE", sql.cast(y, "text"), sql.literal("'-%'"));
+    let byZero: SqlNode;
+    if (typeof a.literal === "number") {
+      byZero = a.literal === 0 || Number.isNaN(a.literal) ? nan : { kind: "case", whens: [{ when: zeroIsPositive, then: a.literal > 0 ? inf : negInf }], else: a.literal > 0 ? negInf : inf };
+    } else {
+      byZero = {
+        kind: "case",
+        whens: [
+          { when: sql.or(sql.binary("=", x, sql.literal("'NaN'")), sql.binary("=", x, sql.literal("0"))), then: nan },
+          { when: sql.binary("=", sql.binary(">", x, sql.literal("0")), zeroIsPositive), then: inf },
+        ],
+        else: negInf,
+      };
+    }
     return { node: { kind: "case", whens: [{ when: sql.binary("=", y, sql.literal("0")), then: byZero }], else: sql.binary("/", x, y) }, type: FLOAT };
   }
 
   /** A number computed as double precision, the type of every JavaScript number. */
   private asFloat(v: Value): Value {
+    if (isJson(v.type)) return this.jsonNumber(v);
     if (v.node.kind === "literal" || v.node.kind === "param" || !isIntegerSqlType(v.type)) return v;
     return { node: sql.cast(v.node, "float8"), type: FLOAT };
   }
@@ -509,7 +538,7 @@ export class ClosureLowering {
       let node: SqlNode;
       switch (p.type.kind) {
         case "string":
-          node = isJson(p.type) ? sql.binary("#>>", p.node, sql.literal("'{}'")) : p.node;
+          node = this.textValue(p).node;
           break;
         case "boolean":
         case "bigint":
@@ -549,7 +578,7 @@ export class ClosureLowering {
     }
     if (name === "length" && target.type.kind === "string") {
       // JavaScript counts UTF-16 code units: an astral character (emoji) counts twice.
-      const text = target.node;
+      const text = this.textValue(target).node;
       const astral = sql.binary("-", sql.call("char_length", text), sql.call("char_length", sql.call("regexp_replace", text, sql.literal("'[\\U00010000-\\U0010FFFF]'"), sql.literal("''"), sql.literal("'g'"))));
       return { node: sql.binary("+", sql.call("char_length", text), astral), type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
     }
@@ -565,7 +594,10 @@ export class ClosureLowering {
     if (marker) return marker;
     if (ts.isPropertyAccessExpression(e.expression)) {
       const method = e.expression.name.text;
-      if (method === "startsWith" || method === "endsWith" || method === "includes") return this.conditionAsValue(e);
+      if (method === "startsWith" || method === "endsWith" || method === "includes") {
+        const c = this.methodCondition(e, true);
+        if (c) return { node: sql.isTwoValued(c) ? c : sql.is(c, "TRUE"), type: { kind: "boolean", nullable: false, sqlType: "boolean" } };
+      }
       const receiver = e.expression.expression;
       if (STRING_FUNCTIONS[method] && this.isStringExpression(receiver) && e.arguments.length === 0) {
         const s = this.textValue(this.value(receiver));
@@ -582,10 +614,23 @@ export class ClosureLowering {
     throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
   }
 
+  /**
+   * Two values that become one SQL value (`??`, `?:`): an enum and a text would make PostgreSQL cast
+   * the text to the enum, and JSONB matches neither text nor numbers, so both sides get one SQL type.
+   */
+  private unifyTypes(a: Value, b: Value): [Value, Value] {
+    if (a.type.kind !== b.type.kind) return [a, b];
+    if (a.type.kind === "number" && (isJson(a.type) || isJson(b.type))) return [this.asFloat(a), this.asFloat(b)];
+    if (a.type.kind !== "string" || a.type.sqlType === b.type.sqlType) return [a, b];
+    return [this.textValue(a), this.textValue(b)];
+  }
+
   /** A string value as SQL text (a JSONB string path is unwrapped with `#>> '{}'`). */
   private textValue(v: Value): Value {
-    if (!isJson(v.type)) return v;
-    return { node: sql.binary("#>>", v.node, sql.literal("'{}'")), type: { ...v.type, sqlType: "text" } };
+    if (isJson(v.type)) return { node: sql.binary("#>>", v.node, sql.literal("'{}'")), type: { ...v.type, sqlType: "text" } };
+    // Enums, uuid, numeric and date are strings in JavaScript but not text in SQL.
+    if (v.type.kind === "string" && v.type.sqlType !== undefined && !isTextual(v.type)) return { node: sql.cast(v.node, "text"), type: { ...v.type, sqlType: "text" } };
+    return v;
   }
 
   /** A value as JSONB, for comparison with a JSONB path. */
@@ -625,6 +670,7 @@ export class ClosureLowering {
     const col = this.table.columns.get(key);
     if (!col) throw new UnsupportedError(e, `\`${key}\` is not a column of table "${this.table.name}".`);
     const type = columnType(col);
+    if (col.sqlType.startsWith('"')) (type as { enumLabels?: string[] }).enumLabels = this.stringLabels(e);
     // TypeScript narrows `u.x` after `u.x !== null &&`; the SQL stays correct because the guarding
     // operand decides the AND/OR whenever the narrowing does not hold.
     const narrowedToNonNull = type.nullable && !this.typeIncludesNull(e);
@@ -654,7 +700,10 @@ export class ClosureLowering {
 
   private bind(e: ts.Expression): Value {
     const type = typeOfExpression(this.checker, this.checker.getTypeAtLocation(e));
-    return { node: this.bindExpression(e), type, bound: e };
+    // A JavaScript number is a double: without the cast PostgreSQL may type the parameter from an
+    // integer neighbour (a CASE branch) and reject 0.1 or NaN.
+    if (type.kind !== "number") return { node: this.bindExpression(e), type, bound: e };
+    return { node: this.bindExpression(this.helper("$bind.double", [e]), "float8"), type: { ...type, sqlType: "double precision" }, bound: e };
   }
 
   private bindExpression(e: ts.Expression, cast?: string): SqlNode {
@@ -782,6 +831,12 @@ export class ClosureLowering {
   private isBooleanExpression(e: ts.Expression): boolean {
     const t = this.checker.getTypeAtLocation(e);
     return (t.flags & ts.TypeFlags.BooleanLike) !== 0 || (t.isUnion() && t.types.every((p) => (p.flags & ts.TypeFlags.BooleanLike) !== 0));
+  }
+
+  /** The string literal members of an expression's type: an enum column's labels. */
+  private stringLabels(e: ts.Expression): string[] {
+    const t = this.checker.getTypeAtLocation(e);
+    return (t.isUnion() ? t.types : [t]).filter((p) => p.isStringLiteral()).map((p) => (p as ts.StringLiteralType).value);
   }
 
   private typeIncludesNull(e: ts.Expression): boolean {

@@ -12,6 +12,8 @@ export interface ValueType {
   readonly sqlType?: string;
   /** A number that can never be NaN (a JSON number, similarity()), so no NaN guard is needed. */
   readonly neverNaN?: boolean;
+  /** For enum columns: the labels (a bound non-label can match nothing). */
+  readonly enumLabels?: readonly string[];
   /** A property path into JSONB: SQL NULL there means a missing key (`undefined`), not null. */
   readonly jsonPath?: boolean;
   /** For arrays: the element type. */

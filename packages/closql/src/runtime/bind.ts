@@ -16,6 +16,10 @@ function int8(k: number): string | number {
  * parameter that makes constant SQL give JavaScript's answer. Each is called once per execution.
  */
 export const bind = {
+  /** A double for float8 arithmetic: `pg` would send -0 as "0", losing the sign `x / -0` depends on. */
+  double(x: number | null | undefined): number | string | null {
+    return x === undefined ? null : Object.is(x, -0) ? "-0" : x;
+  },
   /** NaN compares false with everything in JavaScript; as NULL it does in SQL too. */
   number(x: number | null | undefined): number | null {
     return x === undefined || x === null || Number.isNaN(x) ? null : x;
@@ -42,7 +46,9 @@ export const bind = {
   },
   /** A value compared with a JSONB path, as JSON text (`undefined` → SQL NULL, like a missing key). */
   json(x: unknown): string | null {
-    return x === undefined ? null : JSON.stringify(typeof x === "bigint" ? x.toString() : x);
+    // JSON.stringify(NaN) is "null", but NaN never equals JSON null in JavaScript.
+    if (x === undefined || (typeof x === "number" && !Number.isFinite(x))) return null;
+    return JSON.stringify(typeof x === "bigint" ? x.toString() : x);
   },
   /**
    * Dates against a timestamp column. JavaScript sees the column truncated to milliseconds, so
@@ -59,6 +65,10 @@ export const bind = {
     next(d: Date | null | undefined): Date | null {
       return d instanceof Date && !Number.isNaN(d.getTime()) ? new Date(d.getTime() + 1) : null;
     },
+  },
+  /** A string compared with an enum column: a non-label can equal nothing (PostgreSQL would reject it). */
+  oneOf(x: string | null | undefined, labels: readonly string[]): string | null {
+    return typeof x === "string" && labels.includes(x) ? x : null;
   },
   /** `.limit(n)` / `.offset(n)`: a whole number. */
   count(n: number, method: string): number {
