@@ -7,8 +7,8 @@ import { compileWithClosql } from "./support/compile";
 
 const fixtures = path.resolve(__dirname, "../fixtures");
 
-test("unsupported closures fail the build at file:line:col with what to write instead", () => {
-  const file = path.join(fixtures, "unsupported.ts");
+for (const fixture of ["unsupported.ts", "unsupported-language.ts"]) test(`${fixture}: unsupported closures fail the build at file:line:col with what to write instead`, () => {
+  const file = path.join(fixtures, fixture);
   const lines = fs.readFileSync(file, "utf8").split("\n");
   const expected = lines.flatMap((text, i) => {
     const m = /\/\/ error@(.+?): (.*)$/.exec(text);
@@ -17,7 +17,7 @@ test("unsupported closures fail the build at file:line:col with what to write in
     assert.ok(col > 0, `marker ${m[1]} must occur on line ${i + 1}`);
     return [{ line: i + 1, col, message: m[2] }];
   });
-  assert.ok(expected.length >= 10);
+  assert.ok(expected.length >= 10, `${expected.length} marked lines`);
   const { diagnostics } = compileWithClosql([file]);
   const got = diagnostics.map((d) => ({ line: d.line, col: d.col, message: d.message }));
   assert.equal(got.length, expected.length, `diagnostics: ${JSON.stringify(got, null, 1)}`);
