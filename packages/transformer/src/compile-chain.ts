@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { assembleSelect, Fragment, quoteIdent, ReadKind, SelectParts } from "closql";
+import { assembleSelect, Fragment, quoteIdent, ReadKind, SelectParts } from "closql/dist/sql";
 import { UnsupportedError } from "./diagnostic";
 import { ClosureLowering, HelperCall } from "./lower";
 import { decoderFor, OutputField } from "./mapper";

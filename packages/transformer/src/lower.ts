@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { quoteLiteral } from "closql";
+import { quoteLiteral } from "closql/dist/sql";
 import { UnsupportedError } from "./diagnostic";
 import type { TableInfo } from "./schema-info";
 import * as sql from "./sql-node";

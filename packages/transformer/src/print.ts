@@ -1,4 +1,4 @@
-import type { Fragment } from "closql";
+import type { Fragment } from "closql/dist/sql";
 import type { SqlNode } from "./sql-node";
 
 /**

@@ -1,7 +1,7 @@
 import ts from "typescript";
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { ReadKind } from "closql";
+import type { ReadKind } from "closql/dist/sql";
 import { compileStep, CompiledStepIR, foldStatic, readChain, wholeRow, Chain } from "./compile-chain";
 import { toDiagnostic, UnsupportedError } from "./diagnostic";
 import { mapperExpression, OutputField } from "./mapper";
