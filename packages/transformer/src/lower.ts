@@ -193,6 +193,12 @@ export class ClosureLowering {
   /** TRUE exactly when `a === b` (equal) or `a !== b` (equal = false) in JavaScript. */
   private equality(e: ts.BinaryExpression, a: Value, b: Value, equal: boolean): SqlNode {
     if (a.dateOf || b.dateOf) return this.compareDates("=", this.dateSide(a, e), this.dateSide(b, e), equal);
+    for (const v of [a, b]) {
+      // Only JSON scalars compare by value; a JSON object or array is compared by reference in JS.
+      if (isJson(v.type) && !["string", "number", "boolean"].includes(v.type.kind)) {
+        throw new UnsupportedError(e, "`===` compares objects and arrays by reference in JavaScript.", "Compare a property or element instead, or use `contains(…)`.");
+      }
+    }
     if (isJson(a.type) || isJson(b.type)) {
       // JSON values compare by type and value, like JavaScript's === on parsed JSON scalars.
       const x = this.asJson(a);
