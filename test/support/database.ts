@@ -68,7 +68,8 @@ export async function openTestDatabase<S extends Schema>(schema: S, options: { p
 function toJson(value: unknown, sqlType: string): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") return value.toString();
-  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  // JSON.stringify(-0) is "0": send it as text so the row keeps its sign.
+  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return Object.is(value, -0) ? "-0" : String(value);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString("hex")}`;
   if (Array.isArray(value) && sqlType === "bigint[]") return value.map((v) => (v === null ? null : String(v)));

@@ -19,6 +19,8 @@ export interface Value {
    * JavaScript null, so the NULL-aware shortcuts must not be used.
    */
   readonly sentinel?: boolean;
+  /** The value as a JavaScript double where the plain SQL form loses something (the -0 of `%`). */
+  readonly exactDouble?: SqlNode;
   /** For `d.getTime()`: the Date, so comparisons can use the timestamp (and its index). */
   readonly dateOf?: Value;
 }
@@ -503,8 +505,12 @@ export class ClosureLowering {
     if (op === "%") {
       if (!isIntegerValue(a) || !isIntegerValue(b)) throw new UnsupportedError(e, "`%` on non-integer numbers has no exact SQL equivalent.", "Use integer operands.");
       const rem = sql.binary("%", a.node, b.node);
-      if (isNonZeroLiteral(b)) return { node: rem, type: { kind: "number", nullable: false, sqlType: "integer" } };
-      return { node: { kind: "case", whens: [{ when: sql.binary("=", b.node, sql.literal("0")), then: sql.literal("'NaN'::float8") }], else: sql.cast(rem, "float8") }, type: FLOAT };
+      // In JavaScript -4 % 2 is -0, which only shows once the result feeds more arithmetic (x / -0 is
+      // -Infinity): that exact double form is kept for asFloat; comparisons use the plain remainder.
+      const negativeZero = { when: sql.and(sql.binary("<", a.node, sql.literal("0")), sql.binary("=", rem, sql.literal("0"))), then: sql.literal("'-0'::float8") };
+      const byZero = { when: sql.binary("=", b.node, sql.literal("0")), then: sql.literal("'NaN'::float8") };
+      if (isNonZeroLiteral(b)) return { node: rem, type: { kind: "number", nullable: false, sqlType: "integer" }, exactDouble: { kind: "case", whens: [negativeZero], else: sql.cast(rem, "float8") } };
+      return { node: { kind: "case", whens: [byZero], else: sql.cast(rem, "float8") }, type: FLOAT, exactDouble: { kind: "case", whens: [byZero, negativeZero], else: sql.cast(rem, "float8") } };
     }
     const x = this.asFloat(a).node;
     const y = this.asFloat(b).node;
@@ -533,6 +539,7 @@ export class ClosureLowering {
 
   /** A number computed as double precision, the type of every JavaScript number. */
   private asFloat(v: Value): Value {
+    if (v.exactDouble) return { node: v.exactDouble, type: FLOAT };
     if (isJson(v.type)) return this.jsonNumber(v);
     if (v.node.kind === "literal" || v.node.kind === "param" || !isIntegerSqlType(v.type)) return v;
     return { node: sql.cast(v.node, "float8"), type: FLOAT };
@@ -579,7 +586,10 @@ export class ClosureLowering {
         else if (n !== undefined && Number.isInteger(n) && n >= 0) key = sql.literal(String(n));
         else throw new UnsupportedError(arg, "a JSONB path key must be a literal property name or index.");
       }
-      const t = typeOfExpression(this.checker, this.checker.getTypeAtLocation(e));
+      // The declared type, not the narrowed one: a branch may narrow the path to null or never,
+      // but SQL evaluates it as the declared JSON value.
+      const symbol = name !== undefined ? this.checker.getSymbolAtLocation((e as ts.PropertyAccessExpression).name) : undefined;
+      const t = typeOfExpression(this.checker, symbol ? this.checker.getTypeOfSymbol(symbol) : this.checker.getTypeAtLocation(e));
       return { node: sql.binary("->", target.node, key), type: { ...t, kind: t.kind === "unknown" ? "json" : t.kind, nullable: true, sqlType: "jsonb", jsonPath: true } };
     }
     if (name === "length" && target.type.kind === "string") {
