@@ -1,9 +1,9 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import pg from "pg";
 import { connect, DatabaseError, Query, UncompiledQueryError } from "closql";
-import { databaseUrl, openTestDatabase, TestDatabase } from "./support/database";
+import { databaseUrl, useSeededDatabase } from "./support/database";
 import { compileWithClosql } from "./support/compile";
 import fs from "node:fs";
 import { Item, items, nastyRows, nastySchema } from "./support/nasty";
@@ -15,13 +15,8 @@ function sourceLine(marker: string): string {
 }
 
 describe("chains built across ifs", () => {
-  let t: TestDatabase<typeof nastySchema>;
   const rows = nastyRows();
-  before(async () => {
-    t = await openTestDatabase(nastySchema);
-    await t.seed(items, rows);
-  });
-  after(() => t.close());
+  const t = useSeededDatabase(nastySchema, items, rows);
 
   test("give the same SQL, parameters and rows as the static chain", async () => {
     for (const [min, onlyNamed] of [[0, true], [1.5, true], [-5, false]] as const) {
@@ -72,12 +67,7 @@ describe("chains built across ifs", () => {
 });
 
 describe("runtime behaviour", () => {
-  let t: TestDatabase<typeof nastySchema>;
-  before(async () => {
-    t = await openTestDatabase(nastySchema);
-    await t.seed(items, nastyRows().slice(0, 5));
-  });
-  after(() => t.close());
+  const t = useSeededDatabase(nastySchema, items, nastyRows().slice(0, 5));
 
   test("a query that reaches the runtime uncompiled throws an error naming the build step", () => {
     const raw: any = t.db.items;

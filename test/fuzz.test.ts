@@ -1,6 +1,6 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openTestDatabase, TestDatabase } from "./support/database";
+import { useSeededDatabase } from "./support/database";
 import { describeFinding, fuzzBatch } from "./support/fuzz-runner";
 import { fuzzRows, fuzzSchema, fz } from "./support/fuzz-schema";
 
@@ -14,13 +14,8 @@ const CASES = Number(process.env.FUZZ_CASES ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const BATCH = 500;
 
-let t: TestDatabase<typeof fuzzSchema>;
 const rows = fuzzRows();
-before(async () => {
-  t = await openTestDatabase(fuzzSchema);
-  await t.seed(fz, rows);
-});
-after(() => t.close());
+const t = useSeededDatabase(fuzzSchema, fz, rows);
 
 test(`${CASES} generated closures select exactly the rows JavaScript selects`, async () => {
   const findings: string[] = [];

@@ -1,20 +1,15 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { containsAll, contains, hasKey, ilike, integer, jsonb, matches, overlaps, pgEnum, relations, serial, similarity, sqlFunction, table, text, timestamptz } from "closql";
-import { openTestDatabase, TestDatabase } from "./support/database";
+import { useSeededDatabase } from "./support/database";
 import { expectSameAsJs } from "./support/differential";
 import { Item, items, nastyRows, nastySchema } from "./support/nasty";
 
 const SELECT = `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items"`;
 
 describe("the closure language on the nasty rows", () => {
-  let t: TestDatabase<typeof nastySchema>;
   const rows = nastyRows();
-  before(async () => {
-    t = await openTestDatabase(nastySchema);
-    await t.seed(items, rows);
-  });
-  after(() => t.close());
+  const t = useSeededDatabase(nastySchema, items, rows);
   const same = (run: () => Promise<Item[]>, sql: string) => expectSameAsJs(t, rows, run, sql);
 
   test("?? and ?: (CASE)", async () => {
@@ -102,7 +97,6 @@ const levenshtein = sqlFunction<(a: string, b: string) => number>("levenshtein")
 const upperText = sqlFunction<(a: string) => string>("upper");
 
 describe("JSONB paths, enums and PostgreSQL marker functions", () => {
-  let t: TestDatabase<typeof docsSchema>;
   const rows: Doc[] = [
     { id: 1, title: "Postgres full text search", body: "The quick brown fox jumps over the lazy dog", plan: "pro", rank: 3, meta: { plan: "pro", seats: 5, flags: ["a", "b"], nested: { a: 1 } }, labels: ["db", "pg"], created: null },
     { id: 2, title: "postgres arrays", body: null, plan: "free", rank: null, meta: { plan: "free" }, labels: ["pg"], created: null },
@@ -110,11 +104,7 @@ describe("JSONB paths, enums and PostgreSQL marker functions", () => {
     { id: 4, title: "JSON null", body: "foxes", plan: "pro", rank: -1, meta: { plan: "", seats: 0, nested: { a: null } }, labels: ["json", "db"], created: null },
     { id: 5, title: "Seats as zero", body: "dogs", plan: "free", rank: 10, meta: { plan: "team", seats: 12 }, labels: ["x"], created: null },
   ];
-  before(async () => {
-    t = await openTestDatabase(docsSchema);
-    await t.seed(docs, rows);
-  });
-  after(() => t.close());
+  const t = useSeededDatabase(docsSchema, docs, rows);
   const same = (run: () => Promise<Doc[]>, sql: string) => expectSameAsJs(t, rows, run, sql);
   const DOCS = `SELECT "id", "title", "body", "plan", "rank", "meta", "labels", "created" FROM "docs"`;
 

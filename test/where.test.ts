@@ -1,6 +1,6 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { openTestDatabase, TestDatabase } from "./support/database";
+import { useSeededDatabase } from "./support/database";
 import { expectSameAsJs } from "./support/differential";
 import { Item, items, nastyRows, nastySchema } from "./support/nasty";
 
@@ -9,13 +9,8 @@ import { Item, items, nastyRows, nastySchema } from "./support/nasty";
  * rows for which the closure, run in JavaScript on the same rows, is truthy.
  */
 describe("where: SQL text and rows equal JavaScript's", () => {
-  let t: TestDatabase<typeof nastySchema>;
   const rows = nastyRows();
-  before(async () => {
-    t = await openTestDatabase(nastySchema);
-    await t.seed(items, rows);
-  });
-  after(() => t.close());
+  const t = useSeededDatabase(nastySchema, items, rows);
 
   const same = (run: () => Promise<Item[]>, sql: string) => expectSameAsJs(t, rows, run, sql);
   const SELECT = `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items"`;
@@ -147,13 +142,8 @@ describe("where: SQL text and rows equal JavaScript's", () => {
 });
 
 describe("reads: projection, ordering, paging and terminals", () => {
-  let t: TestDatabase<typeof nastySchema>;
   const rows = nastyRows();
-  before(async () => {
-    t = await openTestDatabase(nastySchema);
-    await t.seed(items, rows);
-  });
-  after(() => t.close());
+  const t = useSeededDatabase(nastySchema, items, rows);
 
   test("select projects columns and computed booleans", async () => {
     const got = await t.db.items.where((r) => r.id <= 4).orderBy((r) => r.id).select((r) => ({ id: r.id, label: r.ns, isA: r.ns === "a", hasNn: r.nn !== null })).all();

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import pg from "pg";
 import { AnyTable, columnName, connect, Database, QueryEvent, quoteIdent, renderDdl, Schema } from "closql";
 
@@ -74,4 +75,29 @@ function toJson(value: unknown, sqlType: string): unknown {
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString("hex")}`;
   if (Array.isArray(value) && sqlType === "bigint[]") return value.map((v) => (v === null ? null : String(v)));
   return value;
+}
+
+/**
+ * For a test file or describe block: opens a test database with `schema`, seeds `rows` into `table`
+ * before its tests and drops everything after them. The handle reads the current database lazily.
+ */
+export function useSeededDatabase<S extends Schema, T extends AnyTable>(schema: S, table: T, rows: readonly Partial<T["$row"]>[]): TestDatabase<S> {
+  let current: TestDatabase<S> | undefined;
+  before(async () => {
+    current = await openTestDatabase(schema);
+    await current.seed(table, rows);
+  });
+  after(() => current?.close());
+  const get = () => {
+    if (!current) throw new Error("useSeededDatabase: used outside a test");
+    return current;
+  };
+  return {
+    get db() { return get().db; },
+    get events() { return get().events; },
+    get namespace() { return get().namespace; },
+    last: () => get().last(),
+    seed: (tbl, r) => get().seed(tbl, r),
+    close: () => get().close(),
+  };
 }
