@@ -703,7 +703,9 @@ export class ClosureLowering {
     const n = numberLiteralValue(e);
     if (n !== undefined) {
       if (!Number.isFinite(n)) return this.bind(e);
-      return { node: sql.literal(n < 0 || Object.is(n, -0) ? `(${n})` : String(n)), type: { kind: "number", nullable: false, sqlType: Number.isInteger(n) ? "integer" : undefined }, literal: n };
+      // An SQL integer literal has no -0; the double keeps the sign `x / -0` depends on.
+      const text = Object.is(n, -0) ? "'-0'::float8" : n < 0 ? `(${n})` : String(n);
+      return { node: sql.literal(text), type: { kind: "number", nullable: false, sqlType: Number.isInteger(n) ? "integer" : undefined }, literal: n };
     }
     if (ts.isBigIntLiteral(e)) return { node: sql.literal(e.text.slice(0, -1)), type: { kind: "bigint", nullable: false, sqlType: "bigint" }, literal: BigInt(e.text.slice(0, -1)) };
     if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) {
