@@ -205,7 +205,7 @@ export class ClosureLowering {
       // JSON values compare by type and value, like JavaScript's === on parsed JSON scalars.
       const x = this.asJson(a);
       const y = this.asJson(b);
-      const undefinedOnBothSides = (v: Value, w: Value) => (isJson(v.type) && w.bound && this.typeIncludesUndefinedType(w.bound) ? sql.and(sql.is(v.node, "NULL"), this.bindExpression(ts.factory.createBinaryExpression(ts.factory.createParenthesizedExpression(w.bound), ts.SyntaxKind.EqualsEqualsEqualsToken, ts.factory.createIdentifier("undefined")), "boolean")) : sql.FALSE);
+      const undefinedOnBothSides = (v: Value, w: Value) => (isJson(v.type) && w.bound && this.typeIncludesUndefined(w.bound) ? sql.and(sql.is(v.node, "NULL"), this.bindExpression(ts.factory.createBinaryExpression(ts.factory.createParenthesizedExpression(w.bound), ts.SyntaxKind.EqualsEqualsEqualsToken, ts.factory.createIdentifier("undefined")), "boolean")) : sql.FALSE);
       const hit = sql.or(sql.binary("=", x.node, y.node), undefinedOnBothSides(x, b), undefinedOnBothSides(y, a));
       return equal ? hit : sql.is(hit, "NOT TRUE");
     }
@@ -246,10 +246,6 @@ export class ClosureLowering {
     if (v.dateOf) return v.dateOf;
     if (v.node.kind === "param" && v.type.kind === "number") return v;
     throw new UnsupportedError(at, "compare `getTime()` with another `getTime()` or a number of milliseconds computed outside the row.");
-  }
-
-  private typeIncludesUndefinedType(e: ts.Expression): boolean {
-    return this.typeIncludesUndefined(e);
   }
 
   /** SQL that is TRUE when the value is JavaScript null: a bound value is tested in JavaScript. */

@@ -131,7 +131,6 @@ function dynamicStatementName(text: string): string {
 function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefined, source: string): unknown {
   switch (kind) {
     case "all":
-    case "stream":
       return rows.map(map!);
     case "first":
       return rows.length === 0 ? undefined : map!(rows[0]);

@@ -20,14 +20,6 @@ export interface FragmentShape {
   readonly refs: readonly number[];
 }
 
-export function fragment<P>(shape: FragmentShape, params: readonly P[]): Fragment<P> {
-  return { sql: shape.sql, refs: shape.refs, params };
-}
-
-export function textFragment(text: string): Fragment<never> {
-  return { sql: [text], refs: [], params: [] };
-}
-
 /** Accumulates the text and parameters of one statement. */
 export class StatementBuilder<P> {
   private text = "";

@@ -1,7 +1,7 @@
 import { Fragment, StatementBuilder } from "./fragment";
 
 /** What a read ends with; decides the statement's outer shape and how rows become a result. */
-export type ReadKind = "all" | "first" | "one" | "count" | "exists" | "stream";
+export type ReadKind = "all" | "first" | "one" | "count" | "exists";
 
 /** The parts of a read, each compiled at build time. */
 export interface SelectParts<P> {
