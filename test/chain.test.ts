@@ -19,13 +19,25 @@ describe("chains built across ifs", () => {
   const t = useSeededDatabase(nastySchema, items, rows);
 
   test("give the same SQL, parameters and rows as the static chain", async () => {
-    for (const [min, onlyNamed] of [[0, true], [1.5, true], [-5, false]] as const) {
-      const fromStatic = await t.db.items.where((r) => r.n > min).where((r) => r.ns !== null).orderBy((r) => r.id, "desc").limit(5).all();
+    for (const [min, onlyNamed] of [
+      [0, true],
+      [1.5, true],
+      [-5, false],
+    ] as const) {
+      const fromStatic = await t.db.items
+        .where((r) => r.n > min)
+        .where((r) => r.ns !== null)
+        .orderBy((r) => r.id, "desc")
+        .limit(5)
+        .all();
       const staticEvent = t.last();
 
       let q: Query<typeof items> = t.db.items.where((r) => r.n > min);
       if (onlyNamed) q = q.where((r) => r.ns !== null);
-      const dynamic = await q.orderBy((r) => r.id, "desc").limit(5).all();
+      const dynamic = await q
+        .orderBy((r) => r.id, "desc")
+        .limit(5)
+        .all();
       const dynamicEvent = t.last();
 
       if (onlyNamed) {
@@ -33,24 +45,41 @@ describe("chains built across ifs", () => {
         assert.deepEqual(dynamicEvent.params, staticEvent.params);
         assert.deepEqual(dynamic, fromStatic);
       } else {
-        assert.equal(dynamicEvent.sql, `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" WHERE "n" > $1::int8 ORDER BY "id" DESC LIMIT 5`);
+        assert.equal(
+          dynamicEvent.sql,
+          `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" WHERE "n" > $1::int8 ORDER BY "id" DESC LIMIT 5`,
+        );
       }
-      const expected = rows.filter((r) => r.n > min && (!onlyNamed || r.ns !== null)).sort((a, b) => b.id - a.id).slice(0, 5);
-      assert.deepEqual(dynamic.map((r) => r.id), expected.map((r) => r.id));
+      const expected = rows
+        .filter((r) => r.n > min && (!onlyNamed || r.ns !== null))
+        .sort((a, b) => b.id - a.id)
+        .slice(0, 5);
+      assert.deepEqual(
+        dynamic.map((r) => r.id),
+        expected.map((r) => r.id),
+      );
     }
   });
 
   test("fragments from separate steps are renumbered when joined", async () => {
     const a = "a";
     const lim = 3;
-    let q: Query<typeof items, { id: number; s: string }> = t.db.items.where((r) => r.ns === a || r.s === a).select((r) => ({ id: r.id, s: r.s }));
+    let q: Query<typeof items, { id: number; s: string }> = t.db.items
+      .where((r) => r.ns === a || r.s === a)
+      .select((r) => ({ id: r.id, s: r.s }));
     q = q.where((r) => r.s.startsWith(a));
     q = q.orderBy((r) => r.id).limit(lim);
     const got = await q.all();
-    assert.equal(t.last().sql, `SELECT "id", "s" FROM "items" WHERE ("ns" = $1 OR "s" = $2) AND "s" LIKE $3 ORDER BY "id" LIMIT $4`);
+    assert.equal(
+      t.last().sql,
+      `SELECT "id", "s" FROM "items" WHERE ("ns" = $1 OR "s" = $2) AND "s" LIKE $3 ORDER BY "id" LIMIT $4`,
+    );
     assert.deepEqual(t.last().params, ["a", "a", "a%", 3]);
     const expected = rows.filter((r) => (r.ns === a || r.s === a) && r.s.startsWith(a)).slice(0, lim);
-    assert.deepEqual(got, expected.map((r) => ({ id: r.id, s: r.s })));
+    assert.deepEqual(
+      got,
+      expected.map((r) => ({ id: r.id, s: r.s })),
+    );
     assert.equal(await q.count(), expected.length);
     assert.equal(await q.exists(), expected.length > 0);
   });
@@ -59,7 +88,12 @@ describe("chains built across ifs", () => {
     const { output, diagnostics } = compileWithClosql([path.resolve(__dirname, "../fixtures/chains.ts")]);
     assert.deepEqual(diagnostics, []);
     const js = output.get("test/fixtures/chains.js")!;
-    assert.ok(js.includes(`text: "SELECT \\"id\\", \\"s\\", \\"ns\\", \\"n\\", \\"nn\\", \\"f\\", \\"big\\", \\"b\\", \\"tags\\", \\"at\\" FROM \\"items\\" WHERE \\"n\\" > $1::int8 AND \\"ns\\" IS NOT NULL ORDER BY \\"id\\" DESC LIMIT 5"`), js);
+    assert.ok(
+      js.includes(
+        `text: "SELECT \\"id\\", \\"s\\", \\"ns\\", \\"n\\", \\"nn\\", \\"f\\", \\"big\\", \\"b\\", \\"tags\\", \\"at\\" FROM \\"items\\" WHERE \\"n\\" > $1::int8 AND \\"ns\\" IS NOT NULL ORDER BY \\"id\\" DESC LIMIT 5"`,
+      ),
+      js,
+    );
     assert.ok(js.includes(`sql: ["\\"n\\" > ", "::int8"], refs: [0]`), js);
     assert.ok(js.includes(`sql: ["\\"ns\\" IS NOT NULL"], refs: []`), js);
     assert.ok(!/\.(where|orderBy|limit)\(/.test(js), "no typed builder call survives compilation");
@@ -71,16 +105,29 @@ describe("runtime behaviour", () => {
 
   test("a query that reaches the runtime uncompiled throws an error naming the build step", () => {
     const raw: any = t.db.items;
-    assert.throws(() => raw.where((r: Item) => r.id === 1), (e: unknown) => e instanceof UncompiledQueryError && /tspc/.test(e.message) && /@closql\/transformer/.test(e.message));
+    assert.throws(
+      () => raw.where((r: Item) => r.id === 1),
+      (e: unknown) =>
+        e instanceof UncompiledQueryError && /tspc/.test(e.message) && /@closql\/transformer/.test(e.message),
+    );
     assert.throws(() => raw.all(), UncompiledQueryError);
   });
 
   test("server errors are DatabaseErrors carrying the SQL and the TypeScript source line", async () => {
     const bad = "a\u0000b";
-    const err = await t.db.items.where((r) => r.s === bad).all().then(() => undefined, (e: unknown) => e);
+    const err = await t.db.items
+      .where((r) => r.s === bad)
+      .all()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof DatabaseError, String(err));
     assert.equal(err.code, "22021");
-    assert.equal(err.sql, `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" WHERE "s" = $1`);
+    assert.equal(
+      err.sql,
+      `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" WHERE "s" = $1`,
+    );
     assert.equal(err.source, sourceLine("where((r) => r.s === bad)"));
     assert.ok(err.message.endsWith(`(query at ${err.source})`), err.message);
   });
@@ -102,10 +149,18 @@ describe("runtime behaviour", () => {
         await pool.query("DEALLOCATE ALL");
         await pool.query(`SET search_path TO ${t.namespace}`);
         const db = connect({ schema: nastySchema, pool, prepare: prepare ? undefined : false });
-        const got = await db.items.where((r) => r.id === 2).select((r) => ({ id: r.id })).one();
+        const got = await db.items
+          .where((r) => r.id === 2)
+          .select((r) => ({ id: r.id }))
+          .one();
         assert.deepEqual(got, { id: 2 });
-        const { rows } = await pool.query("SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'closql_%'");
-        if (prepare) assert.deepEqual(rows, [{ name: rows[0]?.name, statement: `SELECT "id" FROM "items" WHERE "id" = 2 LIMIT 2` }]);
+        const { rows } = await pool.query(
+          "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'closql_%'",
+        );
+        if (prepare)
+          assert.deepEqual(rows, [
+            { name: rows[0]?.name, statement: `SELECT "id" FROM "items" WHERE "id" = 2 LIMIT 2` },
+          ]);
         else assert.deepEqual(rows, []);
       } finally {
         await pool.end();

@@ -29,6 +29,8 @@ test(`${CASES} generated closures select exactly the rows JavaScript selects`, a
     runMs += stats.runMs;
     findings.push(...stats.findings.map((f) => describeFinding(f, rows)));
   }
-  console.log(`# fuzz: ${CASES} cases from seed ${SEED}: ${findings.length} findings; ${rejected} ill-typed generated cases replaced (compile ${Math.round(compileMs)} ms, run ${Math.round(runMs)} ms)`);
+  console.log(
+    `# fuzz: ${CASES} cases from seed ${SEED}: ${findings.length} findings; ${rejected} ill-typed generated cases replaced (compile ${Math.round(compileMs)} ms, run ${Math.round(runMs)} ms)`,
+  );
   assert.equal(findings.length, 0, findings.slice(0, 10).join("\n\n"));
 });

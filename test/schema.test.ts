@@ -59,7 +59,9 @@ const members = table(
   {
     id: bigserial().primaryKey(),
     orgId: integer().references(() => orgs.id, { onDelete: "cascade", onUpdate: "cascade" }),
-    managerId: bigint().nullable().references((): AnyColumn => members.id, { onDelete: "set null" }),
+    managerId: bigint()
+      .nullable()
+      .references((): AnyColumn => members.id, { onDelete: "set null" }),
     email: varchar(255).unique(),
     nickname: varchar().nullable(),
     displayName: text().name("label"),
@@ -143,7 +145,10 @@ const expectedDdl = [
 ];
 
 /** Runs `fn`, which must fail with a server error of class `Ctor`; returns the error. */
-async function expectError<E extends DatabaseError>(Ctor: abstract new (...args: any[]) => E, fn: () => Promise<unknown>): Promise<E> {
+async function expectError<E extends DatabaseError>(
+  Ctor: abstract new (...args: any[]) => E,
+  fn: () => Promise<unknown>,
+): Promise<E> {
   try {
     await fn();
   } catch (e) {
@@ -154,7 +159,10 @@ async function expectError<E extends DatabaseError>(Ctor: abstract new (...args:
   assert.fail(`expected ${Ctor.name}, but the statement succeeded`);
 }
 
-async function withDatabase<S extends Parameters<typeof openTestDatabase>[0]>(s: S, fn: (t: TestDatabase<S>) => Promise<void>): Promise<void> {
+async function withDatabase<S extends Parameters<typeof openTestDatabase>[0]>(
+  s: S,
+  fn: (t: TestDatabase<S>) => Promise<void>,
+): Promise<void> {
   // Embedded PGlite is one session shared by every test's pool: a statement prepared under a name by
   // an earlier test's connection is still there, so only the real server uses named statements.
   const t = await openTestDatabase(s, { prepare: process.env.CLOSQL_EMBEDDED !== "1" });
@@ -173,7 +181,9 @@ async function serverVersion(t: TestDatabase<any>): Promise<number> {
 /** Inserts one org and one member of it with only the required columns; returns their ids. */
 async function insertOrgAndMember(t: TestDatabase<typeof schema>, email = "a@example.com") {
   const [org] = await t.db.sql<{ id: number }>`INSERT INTO orgs (name) VALUES (${"org of " + email}) RETURNING id`;
-  const [member] = await t.db.sql<{ id: string }>`INSERT INTO members (org_id, email, label) VALUES (${org.id}, ${email}, ${"A"}) RETURNING id`;
+  const [member] = await t.db.sql<{
+    id: string;
+  }>`INSERT INTO members (org_id, email, label) VALUES (${org.id}, ${email}, ${"A"}) RETURNING id`;
   return { orgId: org.id, memberId: BigInt(member.id) };
 }
 
@@ -206,13 +216,20 @@ describe("DDL rendering", () => {
 describe("DDL on the server: the catalog agrees with the declaration", () => {
   test("columns: types, nullability and defaults", async () => {
     await withDatabase(schema, async (t) => {
-      const cols = await t.db.sql<{ table_name: string; column_name: string; type: string; is_nullable: string; column_default: string | null }>`
+      const cols = await t.db.sql<{
+        table_name: string;
+        column_name: string;
+        type: string;
+        is_nullable: string;
+        column_default: string | null;
+      }>`
         SELECT c.table_name, c.column_name, format_type(a.atttypid, a.atttypmod) AS type, c.is_nullable, c.column_default
         FROM information_schema.columns c
         JOIN pg_attribute a ON a.attrelid = format('%I.%I', c.table_schema, c.table_name)::regclass AND a.attname = c.column_name
         WHERE c.table_schema = ${t.namespace}
         ORDER BY c.table_name, c.ordinal_position`;
-      const byTable = (name: string) => cols.filter((c) => c.table_name === name).map((c) => [c.column_name, c.type, c.is_nullable, c.column_default]);
+      const byTable = (name: string) =>
+        cols.filter((c) => c.table_name === name).map((c) => [c.column_name, c.type, c.is_nullable, c.column_default]);
       assert.deepEqual(byTable("orgs"), [
         ["id", "integer", "NO", "nextval('orgs_id_seq'::regclass)"],
         ["name", "text", "NO", null],
@@ -268,10 +285,18 @@ describe("DDL on the server: the catalog agrees with the declaration", () => {
         [
           ["members", "members_email_key", "UNIQUE (email)"],
           ["members", "members_manager_id_fkey", "FOREIGN KEY (manager_id) REFERENCES members(id) ON DELETE SET NULL"],
-          ["members", "members_org_id_fkey", "FOREIGN KEY (org_id) REFERENCES orgs(id) ON UPDATE CASCADE ON DELETE CASCADE"],
+          [
+            "members",
+            "members_org_id_fkey",
+            "FOREIGN KEY (org_id) REFERENCES orgs(id) ON UPDATE CASCADE ON DELETE CASCADE",
+          ],
           ["members", "members_pkey", "PRIMARY KEY (id)"],
           ["members", "members_score_nonneg", "CHECK ((score >= (0)::double precision))"],
-          ["memberships", "memberships_member_id_fkey", "FOREIGN KEY (member_id) REFERENCES members(id) ON UPDATE CASCADE ON DELETE RESTRICT"],
+          [
+            "memberships",
+            "memberships_member_id_fkey",
+            "FOREIGN KEY (member_id) REFERENCES members(id) ON UPDATE CASCADE ON DELETE RESTRICT",
+          ],
           ["memberships", "memberships_org_id_fkey", "FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE"],
           ["memberships", "memberships_pkey", "PRIMARY KEY (org_id, member_id)"],
           ["orgs", "orgs_name_key", "UNIQUE (name)"],
@@ -289,9 +314,15 @@ describe("DDL on the server: the catalog agrees with the declaration", () => {
       assert.deepEqual(
         rows.map((r) => [r.indexname, r.indexdef]),
         [
-          ["members_active_org_idx", `CREATE INDEX members_active_org_idx ON ${ns}.members USING btree (org_id, rank) WHERE active`],
+          [
+            "members_active_org_idx",
+            `CREATE INDEX members_active_org_idx ON ${ns}.members USING btree (org_id, rank) WHERE active`,
+          ],
           ["members_email_key", `CREATE UNIQUE INDEX members_email_key ON ${ns}.members USING btree (email)`],
-          ["members_email_lower_idx", `CREATE UNIQUE INDEX members_email_lower_idx ON ${ns}.members USING btree (lower((email)::text))`],
+          [
+            "members_email_lower_idx",
+            `CREATE UNIQUE INDEX members_email_lower_idx ON ${ns}.members USING btree (lower((email)::text))`,
+          ],
           ["members_org_idx", `CREATE INDEX members_org_idx ON ${ns}.members USING btree (org_id)`],
           ["members_pkey", `CREATE UNIQUE INDEX members_pkey ON ${ns}.members USING btree (id)`],
           ["members_tags_gin", `CREATE INDEX members_tags_gin ON ${ns}.members USING gin (tags)`],
@@ -353,13 +384,21 @@ describe("DDL on the server: defaults and constraints act", () => {
   test("NOT NULL columns reject NULL: NotNullViolation with code, column and sql", async () => {
     await withDatabase(schema, async (t) => {
       const { orgId } = await insertOrgAndMember(t);
-      const e = await expectError(NotNullViolation, () => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${orgId}, ${"b@example.com"}, ${null})`);
+      const e = await expectError(
+        NotNullViolation,
+        () => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${orgId}, ${"b@example.com"}, ${null})`,
+      );
       assert.equal(e.code, "23502");
       assert.equal(e.column, "label");
       assert.equal(e.table, "members");
       assert.equal(e.sql, "INSERT INTO members (org_id, email, label) VALUES ($1, $2, $3)");
       // An explicit NULL does not fall back to the default either.
-      const e2 = await expectError(NotNullViolation, () => t.db.sql`INSERT INTO members (org_id, email, label, active) VALUES (${orgId}, ${"b@example.com"}, ${"B"}, NULL)`);
+      const e2 = await expectError(
+        NotNullViolation,
+        () =>
+          t.db
+            .sql`INSERT INTO members (org_id, email, label, active) VALUES (${orgId}, ${"b@example.com"}, ${"B"}, NULL)`,
+      );
       assert.equal(e2.column, "active");
     });
   });
@@ -367,7 +406,8 @@ describe("DDL on the server: defaults and constraints act", () => {
   test("unique column and unique expression index: UniqueViolation names the constraint", async () => {
     await withDatabase(schema, async (t) => {
       const { orgId } = await insertOrgAndMember(t, "dup@example.com");
-      const insert = (email: string) => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${orgId}, ${email}, ${"x"})`;
+      const insert = (email: string) =>
+        t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${orgId}, ${email}, ${"x"})`;
       const e = await expectError(UniqueViolation, () => insert("dup@example.com"));
       assert.equal(e.code, "23505");
       assert.equal(e.constraint, "members_email_key");
@@ -386,26 +426,36 @@ describe("DDL on the server: defaults and constraints act", () => {
     await withDatabase(schema, async (t) => {
       const a = await insertOrgAndMember(t, "a@example.com");
       const b = await insertOrgAndMember(t, "b@example.com");
-      const link = (org: number, member: bigint) => t.db.sql`INSERT INTO memberships (org_id, member_id) VALUES (${org}, ${member})`;
+      const link = (org: number, member: bigint) =>
+        t.db.sql`INSERT INTO memberships (org_id, member_id) VALUES (${org}, ${member})`;
       await link(a.orgId, a.memberId);
       await link(a.orgId, b.memberId);
       await link(b.orgId, a.memberId);
       const e = await expectError(UniqueViolation, () => link(a.orgId, a.memberId));
       assert.equal(e.constraint, "memberships_pkey");
       assert.equal(e.code, "23505");
-      await expectError(NotNullViolation, () => t.db.sql`INSERT INTO memberships (org_id, member_id) VALUES (${a.orgId}, NULL)`);
+      await expectError(
+        NotNullViolation,
+        () => t.db.sql`INSERT INTO memberships (org_id, member_id) VALUES (${a.orgId}, NULL)`,
+      );
     });
   });
 
   test("check constraint: CheckViolation names it", async () => {
     await withDatabase(schema, async (t) => {
       const { orgId } = await insertOrgAndMember(t);
-      const e = await expectError(CheckViolation, () => t.db.sql`INSERT INTO members (org_id, email, label, score) VALUES (${orgId}, ${"n@example.com"}, ${"N"}, ${-0.5})`);
+      const e = await expectError(
+        CheckViolation,
+        () =>
+          t.db
+            .sql`INSERT INTO members (org_id, email, label, score) VALUES (${orgId}, ${"n@example.com"}, ${"N"}, ${-0.5})`,
+      );
       assert.equal(e.code, "23514");
       assert.equal(e.constraint, "members_score_nonneg");
       assert.equal(e.table, "members");
       assert.equal(e.sql, "INSERT INTO members (org_id, email, label, score) VALUES ($1, $2, $3, $4)");
-      await t.db.sql`INSERT INTO members (org_id, email, label, score) VALUES (${orgId}, ${"z@example.com"}, ${"Z"}, ${0})`;
+      await t.db
+        .sql`INSERT INTO members (org_id, email, label, score) VALUES (${orgId}, ${"z@example.com"}, ${"Z"}, ${0})`;
       const e2 = await expectError(CheckViolation, () => t.db.sql`UPDATE members SET score = -1`);
       assert.equal(e2.constraint, "members_score_nonneg");
       assert.equal(e2.sql, "UPDATE members SET score = -1");
@@ -415,17 +465,29 @@ describe("DDL on the server: defaults and constraints act", () => {
   test("enum and varchar(n) columns reject values outside their type", async () => {
     await withDatabase(schema, async (t) => {
       const { orgId } = await insertOrgAndMember(t);
-      const e = await expectError(DatabaseError, () => t.db.sql`INSERT INTO members (org_id, email, label, mood) VALUES (${orgId}, ${"m@example.com"}, ${"M"}, ${"angry"})`);
+      const e = await expectError(
+        DatabaseError,
+        () =>
+          t.db
+            .sql`INSERT INTO members (org_id, email, label, mood) VALUES (${orgId}, ${"m@example.com"}, ${"M"}, ${"angry"})`,
+      );
       assert.equal(e.code, "22P02"); // invalid_text_representation
-      const e2 = await expectError(DatabaseError, () => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${orgId}, ${"x".repeat(256)}, ${"M"})`);
+      const e2 = await expectError(
+        DatabaseError,
+        () => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${orgId}, ${"x".repeat(256)}, ${"M"})`,
+      );
       assert.equal(e2.code, "22001"); // string_data_right_truncation
-      await t.db.sql`INSERT INTO members (org_id, email, label, mood) VALUES (${orgId}, ${"x".repeat(255)}, ${"M"}, ${"happy"})`;
+      await t.db
+        .sql`INSERT INTO members (org_id, email, label, mood) VALUES (${orgId}, ${"x".repeat(255)}, ${"M"}, ${"happy"})`;
     });
   });
 
   test("foreign keys: violation, ON DELETE CASCADE / SET NULL / RESTRICT, ON UPDATE CASCADE", async () => {
     await withDatabase(schema, async (t) => {
-      const e = await expectError(ForeignKeyViolation, () => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${999}, ${"x@example.com"}, ${"X"})`);
+      const e = await expectError(
+        ForeignKeyViolation,
+        () => t.db.sql`INSERT INTO members (org_id, email, label) VALUES (${999}, ${"x@example.com"}, ${"X"})`,
+      );
       assert.equal(e.code, "23503");
       assert.equal(e.constraint, "members_org_id_fkey");
       assert.equal(e.table, "members");
@@ -449,13 +511,18 @@ describe("DDL on the server: defaults and constraints act", () => {
       // ON UPDATE CASCADE: renumbering a member follows into memberships; renumbering an org into members.
       await t.db.sql`UPDATE members SET id = 100 WHERE id = ${a.memberId}`;
       await t.db.sql`UPDATE orgs SET id = 200 WHERE id = ${a.orgId}`;
-      assert.deepEqual(await t.db.sql`SELECT org_id, member_id::text FROM memberships`, [{ org_id: b.orgId, member_id: "100" }]);
+      assert.deepEqual(await t.db.sql`SELECT org_id, member_id::text FROM memberships`, [
+        { org_id: b.orgId, member_id: "100" },
+      ]);
       assert.equal((await t.db.members.where((r) => r.id === 100n).one()).orgId, 200);
 
       // The self reference has no ON UPDATE action (NO ACTION): a referenced manager cannot be renumbered.
       await t.db.sql`UPDATE members SET manager_id = 100 WHERE id = ${b.memberId}`;
       assert.equal((await t.db.members.where((r) => r.id === b.memberId).one()).managerId, 100n);
-      const noAction = await expectError(ForeignKeyViolation, () => t.db.sql`UPDATE members SET id = 101 WHERE id = 100`);
+      const noAction = await expectError(
+        ForeignKeyViolation,
+        () => t.db.sql`UPDATE members SET id = 101 WHERE id = 100`,
+      );
       assert.equal(noAction.constraint, "members_manager_id_fkey");
 
       // ON DELETE CASCADE from orgs: org b's member and b's memberships go.
@@ -464,7 +531,9 @@ describe("DDL on the server: defaults and constraints act", () => {
       assert.deepEqual(await t.db.sql`SELECT * FROM memberships`, []);
 
       // ON DELETE SET NULL (self reference): deleting a manager clears manager_id.
-      const c = await t.db.sql<{ id: string }>`INSERT INTO members (org_id, email, label, manager_id) VALUES (200, ${"c@example.com"}, ${"C"}, 100) RETURNING id`;
+      const c = await t.db.sql<{
+        id: string;
+      }>`INSERT INTO members (org_id, email, label, manager_id) VALUES (200, ${"c@example.com"}, ${"C"}, 100) RETURNING id`;
       await t.db.sql`DELETE FROM members WHERE id = 100`;
       const after = await t.db.members.where((r) => r.id === BigInt(c[0].id)).one();
       assert.equal(after.managerId, null);
@@ -492,7 +561,10 @@ describe("a foreign-key cycle", () => {
       `CREATE TABLE "authors" (\n  "id" serial NOT NULL PRIMARY KEY,\n  "favorite_book_id" integer REFERENCES "books" ("id") ON DELETE SET NULL\n)`,
       `ALTER TABLE "books" ADD FOREIGN KEY ("author_id") REFERENCES "authors" ("id") ON DELETE CASCADE`,
     ]);
-    assert.deepEqual(renderDrop(cycle), [`DROP TABLE IF EXISTS "authors" CASCADE`, `DROP TABLE IF EXISTS "books" CASCADE`]);
+    assert.deepEqual(renderDrop(cycle), [
+      `DROP TABLE IF EXISTS "authors" CASCADE`,
+      `DROP TABLE IF EXISTS "books" CASCADE`,
+    ]);
   });
 
   test("both keys exist on the server and act", async () => {
@@ -502,7 +574,10 @@ describe("a foreign-key cycle", () => {
         FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace
         WHERE n.nspname = ${t.namespace} AND co.contype = 'f' ORDER BY co.conname`;
       assert.deepEqual(defs, [
-        { name: "authors_favorite_book_id_fkey", def: "FOREIGN KEY (favorite_book_id) REFERENCES books(id) ON DELETE SET NULL" },
+        {
+          name: "authors_favorite_book_id_fkey",
+          def: "FOREIGN KEY (favorite_book_id) REFERENCES books(id) ON DELETE SET NULL",
+        },
         { name: "books_author_id_fkey", def: "FOREIGN KEY (author_id) REFERENCES authors(id) ON DELETE CASCADE" },
       ]);
 
@@ -535,12 +610,16 @@ describe("defaults of every kind render to SQL the server accepts and reads back
     neg: integer().default(-5),
     big: bigint().default(-9007199254740993n),
     at: timestamptz().default(new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 5))),
-    ats: timestamptz().array().default([new Date(Date.UTC(2000, 0, 1))]),
+    ats: timestamptz()
+      .array()
+      .default([new Date(Date.UTC(2000, 0, 1))]),
     blob: bytea().default(new Uint8Array([0, 1, 39, 92, 254, 255])),
     words: text().array().default(['a"b', "c\\d", "NULL", "", "x,y", "it's"]),
     bigs: bigint().array().default([9007199254740993n]),
     day: date().default("2024-02-29"),
-    docs: jsonb().array().default([{ a: "x'y" }, [1]]),
+    docs: jsonb()
+      .array()
+      .default([{ a: "x'y" }, [1]]),
     moods: mood().array().default(["happy", "sad"]),
   });
   const kindsSchema = relations({ kinds });
@@ -611,7 +690,12 @@ describe("defaults of every kind render to SQL the server accepts and reads back
         day: "2024-02-29",
         docs: [{ a: "x'y" }, [1]],
       });
-      const blob = (await t.db.kinds.where((k) => k.id === 1).select((k) => ({ blob: k.blob })).one()).blob;
+      const blob = (
+        await t.db.kinds
+          .where((k) => k.id === 1)
+          .select((k) => ({ blob: k.blob }))
+          .one()
+      ).blob;
       assert.ok(blob instanceof Uint8Array);
       assert.deepEqual(Array.from(blob), [0, 1, 39, 92, 254, 255]);
       assert.deepEqual(await t.db.sql`SELECT moods::text[] AS moods FROM kinds`, [{ moods: ["happy", "sad"] }]);
@@ -620,6 +704,8 @@ describe("defaults of every kind render to SQL the server accepts and reads back
 
   test("a default given before .array() is dropped, not misapplied", () => {
     const t = table("t", { legacy: text().default("x").array(), kept: text().array().default(["x"]) });
-    assert.deepEqual(renderDdl(relations({ t })), [`CREATE TABLE "t" (\n  "legacy" text[] NOT NULL,\n  "kept" text[] NOT NULL DEFAULT '{"x"}'::text[]\n)`]);
+    assert.deepEqual(renderDdl(relations({ t })), [
+      `CREATE TABLE "t" (\n  "legacy" text[] NOT NULL,\n  "kept" text[] NOT NULL DEFAULT '{"x"}'::text[]\n)`,
+    ]);
   });
 });

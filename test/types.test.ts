@@ -129,7 +129,16 @@ const insertType: Equals<
   }
 > = true;
 
-const minimal: NewUser = { email: "a@b.c", name: "A", ratio: 0.5, balance: "1.00", big: 1n, bigs: [], anyJson: null, legacy: [] };
+const minimal: NewUser = {
+  email: "a@b.c",
+  name: "A",
+  ratio: 0.5,
+  balance: "1.00",
+  big: 1n,
+  bigs: [],
+  anyJson: null,
+  legacy: [],
+};
 // @ts-expect-error `email` is required: it has no default and is NOT NULL.
 const missingEmail: NewUser = { name: "A", ratio: 0.5, balance: "1.00", big: 1n, bigs: [], anyJson: null, legacy: [] };
 // @ts-expect-error a bigint column takes a bigint, not a number.
@@ -255,11 +264,18 @@ describe("runtime conversions through compiled reads", () => {
       }
       // Bound the other way too: a bigint parameter finds the row exactly (…993, not …992).
       const hit = await t.db.samples.where((r) => r.big === 9007199254740993n).all();
-      assert.deepEqual(hit.map((r) => r.id), [1]);
+      assert.deepEqual(
+        hit.map((r) => r.id),
+        [1],
+      );
       const max = 9223372036854775807n;
       assert.equal((await t.db.samples.where((r) => r.big === max).one()).id, 3);
       // A projection decodes the same way.
-      const projected = await t.db.samples.where((r) => r.id <= 2).orderBy((r) => r.id).select((r) => ({ id: r.id, big: r.big })).all();
+      const projected = await t.db.samples
+        .where((r) => r.id <= 2)
+        .orderBy((r) => r.id)
+        .select((r) => ({ id: r.id, big: r.big }))
+        .all();
       assert.deepEqual(projected, [
         { id: 1, big: 9007199254740993n },
         { id: 2, big: -9007199254740993n },
@@ -269,9 +285,11 @@ describe("runtime conversions through compiled reads", () => {
 
   test("bigint({ mode: 'number' }): numbers up to MAX_SAFE_INTEGER, PrecisionLossError beyond — never rounded", async () => {
     await withDatabase(async (t) => {
-      await t.db.sql`INSERT INTO samples (id, big_n) VALUES (1, ${"9007199254740991"}), (2, ${"-9007199254740991"}), (3, 0)`;
+      await t.db
+        .sql`INSERT INTO samples (id, big_n) VALUES (1, ${"9007199254740991"}), (2, ${"-9007199254740991"}), (3, 0)`;
       await t.db.sql`INSERT INTO samples (id, big_n) VALUES (4, ${"9007199254740992"}), (5, ${"-9007199254740993"})`;
-      await t.db.sql`INSERT INTO samples (id, big_ns) VALUES (6, ${["1", "-2", null]}), (7, ${["1", "9223372036854775807"]})`;
+      await t.db
+        .sql`INSERT INTO samples (id, big_ns) VALUES (6, ${["1", "-2", null]}), (7, ${["1", "9223372036854775807"]})`;
 
       const one = await t.db.samples.where((r) => r.id === 1).one();
       assert.equal(one.bigN, Number.MAX_SAFE_INTEGER);
@@ -282,12 +300,28 @@ describe("runtime conversions through compiled reads", () => {
       for (const id of [4, 5]) {
         await assert.rejects(
           () => t.db.samples.where((r) => r.id === id).one(),
-          (e: unknown) => e instanceof PrecisionLossError && e instanceof ClosqlError && /does not fit a JavaScript number exactly/.test(e.message),
+          (e: unknown) =>
+            e instanceof PrecisionLossError &&
+            e instanceof ClosqlError &&
+            /does not fit a JavaScript number exactly/.test(e.message),
         );
       }
       // A projection of the column refuses the same way; other columns of those rows are fine.
-      await assert.rejects(() => t.db.samples.where((r) => r.id === 4).select((r) => ({ v: r.bigN })).one(), PrecisionLossError);
-      assert.deepEqual(await t.db.samples.where((r) => r.id === 4).select((r) => ({ id: r.id })).one(), { id: 4 });
+      await assert.rejects(
+        () =>
+          t.db.samples
+            .where((r) => r.id === 4)
+            .select((r) => ({ v: r.bigN }))
+            .one(),
+        PrecisionLossError,
+      );
+      assert.deepEqual(
+        await t.db.samples
+          .where((r) => r.id === 4)
+          .select((r) => ({ id: r.id }))
+          .one(),
+        { id: 4 },
+      );
 
       assert.deepEqual((await t.db.samples.where((r) => r.id === 6).one()).bigNs, [1, -2, null]);
       await assert.rejects(() => t.db.samples.where((r) => r.id === 7).one(), PrecisionLossError);
@@ -298,20 +332,28 @@ describe("runtime conversions through compiled reads", () => {
     await withDatabase(async (t) => {
       const values = ["12345678901234567890.123456789", "-0.000000000000000000000000000001", "1e-3", "NaN", "100"];
       for (const [i, v] of values.entries()) await t.db.sql`INSERT INTO samples (id, num) VALUES (${i + 1}, ${v})`;
-      const got = await t.db.samples.orderBy((r) => r.id).select((r) => ({ num: r.num })).all();
+      const got = await t.db.samples
+        .orderBy((r) => r.id)
+        .select((r) => ({ num: r.num }))
+        .all();
       assert.deepEqual(
         got.map((r) => r.num),
         ["12345678901234567890.123456789", "-0.000000000000000000000000000001", "0.001", "NaN", "100"],
       );
       await t.db.sql`INSERT INTO samples (id, money) VALUES (10, ${"0.1"}), (11, ${"1234567890.125"})`;
-      const money = await t.db.samples.where((r) => r.id >= 10).orderBy((r) => r.id).select((r) => ({ money: r.money })).all();
+      const money = await t.db.samples
+        .where((r) => r.id >= 10)
+        .orderBy((r) => r.id)
+        .select((r) => ({ money: r.money }))
+        .all();
       assert.deepEqual(money, [{ money: "0.10" }, { money: "1234567890.13" }]);
     });
   });
 
   test("numeric[]: elements are exact strings too", async () => {
     await withDatabase(async (t) => {
-      await t.db.sql`INSERT INTO samples (id, nums) VALUES (1, ${["12345678901234567890.123456789", null, "0.10", "-1"]})`;
+      await t.db
+        .sql`INSERT INTO samples (id, nums) VALUES (1, ${["12345678901234567890.123456789", null, "0.10", "-1"]})`;
       const row = await t.db.samples.where((r) => r.id === 1).one();
       assert.deepEqual(row.nums, ["12345678901234567890.123456789", null, "0.10", "-1"]);
     });
@@ -320,7 +362,8 @@ describe("runtime conversions through compiled reads", () => {
   test("timestamptz: Date, exact to the millisecond, whatever the process time zone", async () => {
     await withDatabase(async (t) => {
       const at = new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
-      await t.db.sql`INSERT INTO samples (id, at) VALUES (1, ${at}), (2, '1969-07-20 20:17:40.5+00'), (3, '2024-06-01 12:00:00+02')`;
+      await t.db
+        .sql`INSERT INTO samples (id, at) VALUES (1, ${at}), (2, '1969-07-20 20:17:40.5+00'), (3, '2024-06-01 12:00:00+02')`;
       for (const tz of ["UTC", "Pacific/Kiritimati", "America/St_Johns"]) {
         await inTimeZone(tz, async () => {
           const rows = await t.db.samples.orderBy((r) => r.id).all();
@@ -358,11 +401,16 @@ describe("runtime conversions through compiled reads", () => {
 
   test("date: a 'YYYY-MM-DD' string, also in arrays, regardless of the process time zone", async () => {
     await withDatabase(async (t) => {
-      await t.db.sql`INSERT INTO samples (id, day, days) VALUES (1, ${"2024-02-29"}, ${["2024-01-01", null, "1999-12-31"]}), (2, '0001-01-01', '{}')`;
+      await t.db
+        .sql`INSERT INTO samples (id, day, days) VALUES (1, ${"2024-02-29"}, ${["2024-01-01", null, "1999-12-31"]}), (2, '0001-01-01', '{}')`;
       for (const tz of ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/St_Johns"]) {
         await inTimeZone(tz, async () => {
-          if (tz !== "UTC") assert.notEqual(new Date(Date.UTC(2024, 1, 29)).getTimezoneOffset(), 0, `TZ=${tz} took effect`);
-          const rows = await t.db.samples.orderBy((r) => r.id).select((r) => ({ day: r.day, days: r.days })).all();
+          if (tz !== "UTC")
+            assert.notEqual(new Date(Date.UTC(2024, 1, 29)).getTimezoneOffset(), 0, `TZ=${tz} took effect`);
+          const rows = await t.db.samples
+            .orderBy((r) => r.id)
+            .select((r) => ({ day: r.day, days: r.days }))
+            .all();
           assert.deepEqual(rows, [
             { day: "2024-02-29", days: ["2024-01-01", null, "1999-12-31"] },
             { day: "0001-01-01", days: [] },
@@ -375,16 +423,33 @@ describe("runtime conversions through compiled reads", () => {
 
   test("jsonb: the parsed value — objects, arrays and scalars", async () => {
     await withDatabase(async (t) => {
-      const docs: unknown[] = [{ a: 1, b: [true, null, "x"], c: { d: "é😀" } }, [1, "two", { three: 3 }], "a string", 42.5, true, false, [], {}];
-      for (const [i, doc] of docs.entries()) await t.db.sql`INSERT INTO samples (id, doc) VALUES (${i + 1}, ${JSON.stringify(doc)}::jsonb)`;
-      const got = await t.db.samples.orderBy((r) => r.id).select((r) => ({ doc: r.doc })).all();
+      const docs: unknown[] = [
+        { a: 1, b: [true, null, "x"], c: { d: "é😀" } },
+        [1, "two", { three: 3 }],
+        "a string",
+        42.5,
+        true,
+        false,
+        [],
+        {},
+      ];
+      for (const [i, doc] of docs.entries())
+        await t.db.sql`INSERT INTO samples (id, doc) VALUES (${i + 1}, ${JSON.stringify(doc)}::jsonb)`;
+      const got = await t.db.samples
+        .orderBy((r) => r.id)
+        .select((r) => ({ doc: r.doc }))
+        .all();
       assert.deepEqual(
         got.map((r) => r.doc),
         docs,
       );
       // JSON null and SQL NULL both read as null.
       await t.db.sql`INSERT INTO samples (id, doc) VALUES (100, 'null'::jsonb), (101, NULL)`;
-      const nulls = await t.db.samples.where((r) => r.id >= 100).orderBy((r) => r.id).select((r) => ({ doc: r.doc })).all();
+      const nulls = await t.db.samples
+        .where((r) => r.id >= 100)
+        .orderBy((r) => r.id)
+        .select((r) => ({ doc: r.doc }))
+        .all();
       assert.deepEqual(nulls, [{ doc: null }, { doc: null }]);
 
       await t.db.sql`INSERT INTO samples (id, profile) VALUES (200, ${{ name: "Ann", tags: ["a", "b"] }})`;
@@ -396,7 +461,8 @@ describe("runtime conversions through compiled reads", () => {
   test("arrays: text[], integer[], bigint[] (bigint elements), empty arrays and NULL elements", async () => {
     await withDatabase(async (t) => {
       const texts = ["a,b", '"quoted"', "NULL", "", "back\\slash", "{brace}", " spaced ", "é😀", null];
-      await t.db.sql`INSERT INTO samples (id, texts, ints, bigs) VALUES (1, ${texts}, ${[1, -2, null, 2147483647]}, ${[9007199254740993n, null, -9223372036854775808n]})`;
+      await t.db
+        .sql`INSERT INTO samples (id, texts, ints, bigs) VALUES (1, ${texts}, ${[1, -2, null, 2147483647]}, ${[9007199254740993n, null, -9223372036854775808n]})`;
       await t.db.sql`INSERT INTO samples (id, texts, ints, bigs) VALUES (2, '{}', '{}', '{}')`;
       const one = await t.db.samples.where((r) => r.id === 1).one();
       assert.deepEqual(one.texts, texts);
@@ -411,8 +477,12 @@ describe("runtime conversions through compiled reads", () => {
   test("bytea: a Uint8Array with the exact bytes", async () => {
     await withDatabase(async (t) => {
       const all = Uint8Array.from({ length: 256 }, (_, i) => i);
-      await t.db.sql`INSERT INTO samples (id, bytes) VALUES (1, ${all}), (2, ${new Uint8Array(0)}), (3, '\\x00ff00'::bytea)`;
-      const rows = await t.db.samples.orderBy((r) => r.id).select((r) => ({ bytes: r.bytes })).all();
+      await t.db
+        .sql`INSERT INTO samples (id, bytes) VALUES (1, ${all}), (2, ${new Uint8Array(0)}), (3, '\\x00ff00'::bytea)`;
+      const rows = await t.db.samples
+        .orderBy((r) => r.id)
+        .select((r) => ({ bytes: r.bytes }))
+        .all();
       assert.ok(rows.every((r) => r.bytes instanceof Uint8Array));
       assert.deepEqual(
         rows.map((r) => Array.from(r.bytes!)),
@@ -427,9 +497,19 @@ describe("runtime conversions through compiled reads", () => {
         (1, ${"A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"}, ${"live"}, true, ${0.1}, ${0.1 + 0.2}, ${"abc"}),
         (2, ${"00000000-0000-0000-0000-000000000000"}, ${"archived"}, false, 'NaN', 'Infinity', ''),
         (3, NULL, NULL, NULL, '-Infinity', '-0', NULL)`;
-      const rows = await t.db.samples.orderBy((r) => r.id).select((r) => ({ uid: r.uid, status: r.status, flag: r.flag, r: r.r, d: r.d, s: r.s })).all();
+      const rows = await t.db.samples
+        .orderBy((r) => r.id)
+        .select((r) => ({ uid: r.uid, status: r.status, flag: r.flag, r: r.r, d: r.d, s: r.s }))
+        .all();
       assert.deepEqual(rows, [
-        { uid: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", status: "live", flag: true, r: 0.1, d: 0.30000000000000004, s: "abc" },
+        {
+          uid: "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+          status: "live",
+          flag: true,
+          r: 0.1,
+          d: 0.30000000000000004,
+          s: "abc",
+        },
         { uid: "00000000-0000-0000-0000-000000000000", status: "archived", flag: false, r: NaN, d: Infinity, s: "" },
         { uid: null, status: null, flag: null, r: -Infinity, d: -0, s: null },
       ]);

@@ -50,7 +50,11 @@ function closqlPoint(db: Db, id: number) {
   return db.users.where((u) => u.id === id).first();
 }
 function closqlRead100(db: Db, age: number) {
-  return db.users.where((u) => u.age > age).orderBy((u) => u.id).limit(100).all();
+  return db.users
+    .where((u) => u.age > age)
+    .orderBy((u) => u.id)
+    .limit(100)
+    .all();
 }
 
 type Workload = "point" | "read100";
@@ -70,7 +74,12 @@ interface Contender {
 
 function newPool(): pg.Pool {
   // One connection, never closed for idleness: a reconnect would drop its prepared statements.
-  return new pg.Pool({ connectionString: DATABASE_URL, max: 1, idleTimeoutMillis: 0, options: `-c search_path=${BENCH_SCHEMA}` });
+  return new pg.Pool({
+    connectionString: DATABASE_URL,
+    max: 1,
+    idleTimeoutMillis: 0,
+    options: `-c search_path=${BENCH_SCHEMA}`,
+  });
 }
 
 const KYSELY_COLUMNS = ["id", "email", "name", "age", "active", "created_at"] as const;
@@ -118,8 +127,19 @@ async function makeContenders(closqlSql: Record<Workload, ClosqlStatement>): Pro
   {
     const pool = newPool();
     const ddb = drizzle({ client: pool });
-    const pointStmt = ddb.select().from(dUsers).where(eq(dUsers.id, sql.placeholder("id"))).limit(1).prepare("bench_drizzle_point");
-    const readStmt = ddb.select().from(dUsers).where(gt(dUsers.age, sql.placeholder("age"))).orderBy(asc(dUsers.id)).limit(100).prepare("bench_drizzle_read100");
+    const pointStmt = ddb
+      .select()
+      .from(dUsers)
+      .where(eq(dUsers.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare("bench_drizzle_point");
+    const readStmt = ddb
+      .select()
+      .from(dUsers)
+      .where(gt(dUsers.age, sql.placeholder("age")))
+      .orderBy(asc(dUsers.id))
+      .limit(100)
+      .prepare("bench_drizzle_read100");
     contenders.push({
       key: "drizzle-prepared",
       label: "drizzle-orm, .prepare()",
@@ -135,8 +155,21 @@ async function makeContenders(closqlSql: Record<Workload, ClosqlStatement>): Pro
     contenders.push({
       key: "drizzle",
       label: "drizzle-orm, no prepare",
-      point: async (i) => (await ddb.select().from(dUsers).where(eq(dUsers.id, pointId(i))).limit(1))[0],
-      read100: (i) => ddb.select().from(dUsers).where(gt(dUsers.age, minAge(i))).orderBy(asc(dUsers.id)).limit(100),
+      point: async (i) =>
+        (
+          await ddb
+            .select()
+            .from(dUsers)
+            .where(eq(dUsers.id, pointId(i)))
+            .limit(1)
+        )[0],
+      read100: (i) =>
+        ddb
+          .select()
+          .from(dUsers)
+          .where(gt(dUsers.age, minAge(i)))
+          .orderBy(asc(dUsers.id))
+          .limit(100),
       close: () => pool.end(),
       pool,
     });
@@ -149,8 +182,10 @@ async function makeContenders(closqlSql: Record<Workload, ClosqlStatement>): Pro
     contenders.push({
       key: "kysely",
       label: "kysely",
-      point: (i) => k.selectFrom("users").select(KYSELY_COLUMNS).where("id", "=", pointId(i)).limit(1).executeTakeFirst(),
-      read100: (i) => k.selectFrom("users").select(KYSELY_COLUMNS).where("age", ">", minAge(i)).orderBy("id").limit(100).execute(),
+      point: (i) =>
+        k.selectFrom("users").select(KYSELY_COLUMNS).where("id", "=", pointId(i)).limit(1).executeTakeFirst(),
+      read100: (i) =>
+        k.selectFrom("users").select(KYSELY_COLUMNS).where("age", ">", minAge(i)).orderBy("id").limit(100).execute(),
       close: () => k.destroy(), // ends its pool
       pool,
     });
@@ -178,7 +213,9 @@ async function closqlStatements(): Promise<Record<Workload, ClosqlStatement>> {
     const read100 = { text: last!.sql, params: last!.params };
     // The raw pg contenders pass [id] / [age]: make sure that is what closql binds.
     if (JSON.stringify(point.params) !== "[42]" || JSON.stringify(read100.params) !== "[33]") {
-      throw new Error(`closql's bound parameters changed shape (${JSON.stringify(point.params)}, ${JSON.stringify(read100.params)}): update the raw pg contenders`);
+      throw new Error(
+        `closql's bound parameters changed shape (${JSON.stringify(point.params)}, ${JSON.stringify(read100.params)}): update the raw pg contenders`,
+      );
     }
     return { point, read100 };
   } finally {
@@ -218,18 +255,23 @@ async function tearDown(): Promise<void> {
 
 /** Every contender must return the same rows, or the comparison means nothing. */
 async function crossCheck(contenders: Contender[]): Promise<void> {
-  const pick = (r: any) => (r === undefined ? "none" : `${r.id}|${r.email}|${r.age}|${r.active}|${new Date(r.createdAt ?? r.created_at).toISOString()}`);
+  const pick = (r: any) =>
+    r === undefined
+      ? "none"
+      : `${r.id}|${r.email}|${r.age}|${r.active}|${new Date(r.createdAt ?? r.created_at).toISOString()}`;
   for (const i of [0, 1, 7, 999, 1234]) {
     const expected = pick(await contenders[0].point(i));
     for (const c of contenders) {
       const got = pick(await c.point(i));
-      if (got !== expected) throw new Error(`cross-check: ${c.label} point(${i}) returned ${got}, expected ${expected}`);
+      if (got !== expected)
+        throw new Error(`cross-check: ${c.label} point(${i}) returned ${got}, expected ${expected}`);
     }
     const expectedRows = ((await contenders[0].read100(i)) as any[]).map(pick).join(",");
     for (const c of contenders) {
       const rows = (await c.read100(i)) as any[];
       if (rows.length !== 100) throw new Error(`cross-check: ${c.label} read100(${i}) returned ${rows.length} rows`);
-      if (rows.map(pick).join(",") !== expectedRows) throw new Error(`cross-check: ${c.label} read100(${i}) returned other rows`);
+      if (rows.map(pick).join(",") !== expectedRows)
+        throw new Error(`cross-check: ${c.label} read100(${i}) returned other rows`);
     }
   }
 }
@@ -248,7 +290,12 @@ interface Measure {
   server: number;
 }
 
-async function measureBlock(run: (i: number) => Promise<unknown>, n: number, first: number, backendPid: number | undefined): Promise<Measure> {
+async function measureBlock(
+  run: (i: number) => Promise<unknown>,
+  n: number,
+  first: number,
+  backendPid: number | undefined,
+): Promise<Measure> {
   gc();
   const server0 = backendCpu(backendPid);
   const client0 = process.cpuUsage();
@@ -311,7 +358,13 @@ interface WorkloadResult {
   results: ContenderResult[];
 }
 
-async function runWorkload(workload: Workload, title: string, description: string, sqlText: string, contenders: Contender[]): Promise<WorkloadResult> {
+async function runWorkload(
+  workload: Workload,
+  title: string,
+  description: string,
+  sqlText: string,
+  contenders: Contender[],
+): Promise<WorkloadResult> {
   const started = performance.now();
   // Warm-up, interleaved, in two passes: the second also estimates each contender's speed.
   const warmup = workload === "point" ? 1000 : 300;
@@ -324,7 +377,10 @@ async function runWorkload(workload: Workload, title: string, description: strin
   }
   // N such that one round of all contenders takes about SECONDS_PER_WORKLOAD / ROUNDS.
   const secondsPerIterationOfAll = contenders.reduce((s, c) => s + 1 / estimate.get(c.key)!, 0);
-  const n = Math.max(SLICES * 20, Math.round(SECONDS_PER_WORKLOAD / ROUNDS / secondsPerIterationOfAll / (SLICES * 10)) * SLICES * 10);
+  const n = Math.max(
+    SLICES * 20,
+    Math.round(SECONDS_PER_WORKLOAD / ROUNDS / secondsPerIterationOfAll / (SLICES * 10)) * SLICES * 10,
+  );
   process.stdout.write(`${title}: ${ROUNDS} rounds x ${n} iterations per contender `);
 
   // A round runs N iterations per contender as SLICES interleaved slices (c1 c2 … c7 c1 c2 …), so a
@@ -377,7 +433,17 @@ async function runWorkload(workload: Workload, title: string, description: strin
       cpuRatioToFloor: Number.isNaN(server) ? null : round3((client + server) / floorCpu),
     };
   });
-  return { workload, title, description, sql: sqlText, iterationsPerRound: n, rounds: ROUNDS, warmupIterations: 2 * warmup, seconds: round2(seconds), results };
+  return {
+    workload,
+    title,
+    description,
+    sql: sqlText,
+    iterationsPerRound: n,
+    rounds: ROUNDS,
+    warmupIterations: 2 * warmup,
+    seconds: round2(seconds),
+    results,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +466,10 @@ function packageVersion(name: string): string {
 function gitRevision(): string {
   try {
     const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "packages"], { cwd: __dirname, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "packages"], {
+      cwd: __dirname,
+      encoding: "utf8",
+    }).trim();
     return dirty ? `${rev} (packages/ modified)` : rev;
   } catch {
     return "unknown";
@@ -432,7 +501,17 @@ async function environment() {
 type Environment = Awaited<ReturnType<typeof environment>>;
 
 function table(w: WorkloadResult): string[][] {
-  const header = ["contender", "ops/s", "vs floor", "time × floor", "µs/op", "node CPU µs/op", "PG CPU µs/op", "CPU × floor", "ops/s min–max"];
+  const header = [
+    "contender",
+    "ops/s",
+    "vs floor",
+    "time × floor",
+    "µs/op",
+    "node CPU µs/op",
+    "PG CPU µs/op",
+    "CPU × floor",
+    "ops/s min–max",
+  ];
   const rows = w.results.map((r) => [
     r.label,
     r.medianOps.toLocaleString("en-US"),
@@ -450,7 +529,8 @@ function table(w: WorkloadResult): string[][] {
 function printTable(w: WorkloadResult): void {
   const cells = table(w);
   const widths = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
-  const line = (row: string[]) => row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join("  ");
+  const line = (row: string[]) =>
+    row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join("  ");
   console.log(`\n${w.title} — ${w.description}`);
   console.log(line(cells[0]));
   console.log(widths.map((x) => "-".repeat(x)).join("  "));
@@ -463,7 +543,9 @@ function closqlVerdict(w: WorkloadResult): string {
   const off = get("closql-unprepared");
   const fmt = (x: number) => x.toLocaleString("en-US");
   const cpu = (r: ContenderResult) => r.clientCpuMicros + (r.serverCpuMicros ?? NaN);
-  const cpuNote = Number.isNaN(cpu(on)) ? "" : ` and ${(cpu(on) / cpu(off)).toFixed(2)}× the CPU per query (${cpu(on).toFixed(0)} vs ${cpu(off).toFixed(0)} µs, node + PG)`;
+  const cpuNote = Number.isNaN(cpu(on))
+    ? ""
+    : ` and ${(cpu(on) / cpu(off)).toFixed(2)}× the CPU per query (${cpu(on).toFixed(0)} vs ${cpu(off).toFixed(0)} µs, node + PG)`;
   const floorCpuNote = on.cpuRatioToFloor === null ? "" : ` (CPU: ${on.cpuRatioToFloor.toFixed(2)}×)`;
   return (
     `closql, prepare: true vs false: ${(on.medianOps / off.medianOps).toFixed(2)}× the throughput (${fmt(on.medianOps)} vs ${fmt(off.medianOps)} ops/s)${cpuNote}. ` +
@@ -483,14 +565,25 @@ interface PlanCacheEntry {
  * connection): a statement that stays on custom plans is re-planned at every execution, so
  * preparing it saves parsing only.
  */
-async function planCache(contenders: Contender[], statements: Record<Workload, ClosqlStatement>): Promise<PlanCacheEntry[]> {
+async function planCache(
+  contenders: Contender[],
+  statements: Record<Workload, ClosqlStatement>,
+): Promise<PlanCacheEntry[]> {
   const entries: PlanCacheEntry[] = [];
   for (const c of contenders) {
-    const { rows } = await c.pool.query("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name");
+    const { rows } = await c.pool.query(
+      "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name",
+    );
     for (const r of rows) {
       const workload = (r.statement as string).includes('"id" =') ? "point lookup" : "read 100 rows";
-      const text = r.statement === statements.point.text || r.statement === statements.read100.text ? "closql's SQL" : r.statement;
-      entries.push({ contender: c.label, statement: `${workload}: ${text}`, genericPlans: Number(r.generic_plans), customPlans: Number(r.custom_plans) });
+      const text =
+        r.statement === statements.point.text || r.statement === statements.read100.text ? "closql's SQL" : r.statement;
+      entries.push({
+        contender: c.label,
+        statement: `${workload}: ${text}`,
+        genericPlans: Number(r.generic_plans),
+        customPlans: Number(r.custom_plans),
+      });
     }
   }
   return entries;
@@ -503,7 +596,9 @@ function planCacheMarkdown(plans: PlanCacheEntry[]): string[] {
     "",
     "| contender | statement | generic plans | custom plans |",
     "|---|---|---:|---:|",
-    ...plans.map((p) => `| ${p.contender} | ${p.statement.replace(/\|/g, "\\|")} | ${p.genericPlans} | ${p.customPlans} |`),
+    ...plans.map(
+      (p) => `| ${p.contender} | ${p.statement.replace(/\|/g, "\\|")} | ${p.genericPlans} | ${p.customPlans} |`,
+    ),
     "",
   ];
 }
@@ -563,7 +658,9 @@ function positiveNumber(value: string | undefined, fallback: number): number {
 
 async function main() {
   const env = await environment();
-  console.log(`closql bench on ${env.database}: PostgreSQL ${env.postgres}, Node ${env.node}, pg ${env.pg}, drizzle-orm ${env.drizzleOrm}, kysely ${env.kysely}`);
+  console.log(
+    `closql bench on ${env.database}: PostgreSQL ${env.postgres}, Node ${env.node}, pg ${env.pg}, drizzle-orm ${env.drizzleOrm}, kysely ${env.kysely}`,
+  );
   console.log(`${env.cpu}, ${env.cores} cores, load average ${env.loadAverageAtStart.join(" ")}`);
   await setUp();
   const contenders: Contender[] = [];
@@ -574,8 +671,20 @@ async function main() {
     for (const c of contenders) c.backendPid = await findBackend(c);
 
     const workloads = [
-      await runWorkload("point", "point lookup", `Sequential point lookup by primary key on a ${USER_COUNT}-row table, one row (all 6 columns) per query.`, statements.point.text, contenders),
-      await runWorkload("read100", "read 100 rows", `Sequential read of 100 rows (all 6 columns): \`age > x\` ordered by id, limit 100, on the same ${USER_COUNT}-row table.`, statements.read100.text, contenders),
+      await runWorkload(
+        "point",
+        "point lookup",
+        `Sequential point lookup by primary key on a ${USER_COUNT}-row table, one row (all 6 columns) per query.`,
+        statements.point.text,
+        contenders,
+      ),
+      await runWorkload(
+        "read100",
+        "read 100 rows",
+        `Sequential read of 100 rows (all 6 columns): \`age > x\` ordered by id, limit 100, on the same ${USER_COUNT}-row table.`,
+        statements.read100.text,
+        contenders,
+      ),
     ];
     env.loadAverageAtEnd = os.loadavg().map(round2);
     const plans = await planCache(contenders, statements);
@@ -586,11 +695,23 @@ async function main() {
       printTable(w);
       console.log(closqlVerdict(w));
       fs.writeFileSync(path.join(RESULTS_DIR, `${files[w.workload]}.md`), markdown(w, env, plans));
-      fs.writeFileSync(path.join(RESULTS_DIR, `${files[w.workload]}.json`), JSON.stringify({ environment: env, ...w, planCache: plans.filter((p) => p.statement.startsWith(w.title)) }, null, 2) + "\n");
+      fs.writeFileSync(
+        path.join(RESULTS_DIR, `${files[w.workload]}.json`),
+        JSON.stringify(
+          { environment: env, ...w, planCache: plans.filter((p) => p.statement.startsWith(w.title)) },
+          null,
+          2,
+        ) + "\n",
+      );
     }
     console.log("\nPostgreSQL plan cache (generic / custom plans) of the named statements:");
-    for (const p of plans) console.log(`  ${p.contender}: ${p.statement.slice(0, 90)}${p.statement.length > 90 ? "…" : ""}  ${p.genericPlans} / ${p.customPlans}`);
-    console.log(`\nload average at end ${env.loadAverageAtEnd.join(" ")}; results in ${path.relative(process.cwd(), RESULTS_DIR)}/`);
+    for (const p of plans)
+      console.log(
+        `  ${p.contender}: ${p.statement.slice(0, 90)}${p.statement.length > 90 ? "…" : ""}  ${p.genericPlans} / ${p.customPlans}`,
+      );
+    console.log(
+      `\nload average at end ${env.loadAverageAtEnd.join(" ")}; results in ${path.relative(process.cwd(), RESULTS_DIR)}/`,
+    );
   } finally {
     for (const c of contenders) await c.close();
     await tearDown();

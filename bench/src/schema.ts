@@ -2,7 +2,14 @@
 // `closql_bench.users` (the schema is reached through search_path, so every library emits
 // unqualified names and nothing is created in `public`).
 import { table, relations, serial, integer, text, boolean, timestamptz, index } from "closql";
-import { pgTable, serial as dSerial, integer as dInteger, text as dText, boolean as dBoolean, timestamp as dTimestamp } from "drizzle-orm/pg-core";
+import {
+  pgTable,
+  serial as dSerial,
+  integer as dInteger,
+  text as dText,
+  boolean as dBoolean,
+  timestamp as dTimestamp,
+} from "drizzle-orm/pg-core";
 import type { Generated } from "kysely";
 
 export const BENCH_SCHEMA = "closql_bench";

@@ -4,7 +4,11 @@ import { openDatabase } from "../../tools/database";
 
 async function main() {
   const database = await openDatabase();
-  console.log(database.embedded ? "DATABASE_URL is not set: running on embedded PGlite." : `Running on ${database.url.replace(/\/\/[^@]*@/, "//")}`);
+  console.log(
+    database.embedded
+      ? "DATABASE_URL is not set: running on embedded PGlite."
+      : `Running on ${database.url.replace(/\/\/[^@]*@/, "//")}`,
+  );
   let last: QueryEvent | undefined;
   const db = connect({ schema, url: database.url, poolSize: database.poolSize, onQuery: (e) => (last = e) });
   try {
@@ -13,26 +17,53 @@ async function main() {
 
     const show = async (title: string, run: () => Promise<unknown>) => {
       const result = await run();
-      console.log(`\n-- ${title}  (${last?.source})\n${last?.sql}\n   params: ${JSON.stringify(last?.params, jsonSafe)}`);
-      console.log(JSON.stringify(result, jsonSafe, 2).split("\n").map((l) => "   " + l).join("\n"));
+      console.log(
+        `\n-- ${title}  (${last?.source})\n${last?.sql}\n   params: ${JSON.stringify(last?.params, jsonSafe)}`,
+      );
+      console.log(
+        JSON.stringify(result, jsonSafe, 2)
+          .split("\n")
+          .map((l) => "   " + l)
+          .join("\n"),
+      );
     };
 
     const since = new Date(Date.now() - 24 * 3600 * 1000);
     await show("admins created in the last day, newest first", () =>
-      db.users.where((u) => u.role === "admin" && u.createdAt > since).orderBy((u) => u.createdAt, "desc").limit(10).select((u) => ({ id: u.id, email: u.email })).all(),
+      db.users
+        .where((u) => u.role === "admin" && u.createdAt > since)
+        .orderBy((u) => u.createdAt, "desc")
+        .limit(10)
+        .select((u) => ({ id: u.id, email: u.email }))
+        .all(),
     );
 
     const search = "50%_off";
-    await show("LIKE with %, _ escaped", () => db.users.where((u) => u.name.includes(search)).select((u) => ({ id: u.id, name: u.name })).all());
-
-    await show("NULL-safe negation: nickname is not 'bob' (NULLs included, as in JS)", () =>
-      db.users.where((u) => u.nickname !== "bob").select((u) => ({ id: u.id, nickname: u.nickname })).all(),
+    await show("LIKE with %, _ escaped", () =>
+      db.users
+        .where((u) => u.name.includes(search))
+        .select((u) => ({ id: u.id, name: u.name }))
+        .all(),
     );
 
-    await show("truthiness: users without a nickname (NULL or empty)", () => db.users.where((u) => !u.nickname).count());
+    await show("NULL-safe negation: nickname is not 'bob' (NULLs included, as in JS)", () =>
+      db.users
+        .where((u) => u.nickname !== "bob")
+        .select((u) => ({ id: u.id, nickname: u.nickname }))
+        .all(),
+    );
+
+    await show("truthiness: users without a nickname (NULL or empty)", () =>
+      db.users.where((u) => !u.nickname).count(),
+    );
 
     const ids = [1, 3];
-    await show("list.includes(column)", () => db.users.where((u) => ids.includes(u.id)).select((u) => ({ id: u.id, tags: u.tags })).all());
+    await show("list.includes(column)", () =>
+      db.users
+        .where((u) => ids.includes(u.id))
+        .select((u) => ({ id: u.id, tags: u.tags }))
+        .all(),
+    );
 
     await show("array column includes", () => db.users.where((u) => u.tags.includes("pg")).exists());
 

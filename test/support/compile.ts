@@ -32,10 +32,17 @@ export function compileWithClosql(files: string[], options: TransformOptions = {
   const output = new Map<string, string>();
   const add = (d: ts.Diagnostic) => {
     const { line, character } = d.file!.getLineAndCharacterOfPosition(d.start!);
-    diagnostics.push({ line: line + 1, col: character + 1, code: d.code, message: ts.flattenDiagnosticMessageText(d.messageText, "\n") });
+    diagnostics.push({
+      line: line + 1,
+      col: character + 1,
+      code: d.code,
+      message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    });
   };
   ts.getPreEmitDiagnostics(program).forEach(add);
   const transformer = createTransformer({ program, options, report: add, onStatement: (s) => statements.push(s) });
-  program.emit(undefined, (name, text) => output.set(path.relative(root, name), text), undefined, false, { before: [transformer] });
+  program.emit(undefined, (name, text) => output.set(path.relative(root, name), text), undefined, false, {
+    before: [transformer],
+  });
   return { diagnostics, output, statements };
 }

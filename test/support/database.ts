@@ -6,7 +6,8 @@ import { AnyTable, columnName, connect, Database, QueryEvent, quoteIdent, render
 /** The server every test file uses: DATABASE_URL (set by test/run.js when it starts embedded PGlite). */
 export function databaseUrl(): string {
   const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set: run the tests with `npm test`, which starts embedded PGlite when needed");
+  if (!url)
+    throw new Error("DATABASE_URL is not set: run the tests with `npm test`, which starts embedded PGlite when needed");
   return url;
 }
 
@@ -27,10 +28,17 @@ export interface TestDatabase<S extends Schema> {
  * Creates a fresh PostgreSQL schema (namespace), creates the tables of `schema` in it with
  * renderDdl, and connects with search_path pointing there. close() drops everything.
  */
-export async function openTestDatabase<S extends Schema>(schema: S, options: { prepare?: boolean } = {}): Promise<TestDatabase<S>> {
+export async function openTestDatabase<S extends Schema>(
+  schema: S,
+  options: { prepare?: boolean } = {},
+): Promise<TestDatabase<S>> {
   const namespace = `t_${randomBytes(5).toString("hex")}`;
   const embedded = process.env.CLOSQL_EMBEDDED === "1";
-  const pool = new pg.Pool({ connectionString: databaseUrl(), max: embedded ? 1 : 4, options: `-c search_path=${namespace}` });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl(),
+    max: embedded ? 1 : 4,
+    options: `-c search_path=${namespace}`,
+  });
   const events: QueryEvent[] = [];
   const db = connect({ schema, pool, prepare: options.prepare, onQuery: (e) => events.push(e) });
   // PGlite is one session behind every connection: statements prepared through an earlier pool are
@@ -57,7 +65,9 @@ export async function openTestDatabase<S extends Schema>(schema: S, options: { p
         return record;
       });
       const name = quoteIdent(table.$name);
-      await pool.query(`INSERT INTO ${name} SELECT * FROM jsonb_populate_recordset(NULL::${name}, $1::jsonb)`, [JSON.stringify(records)]);
+      await pool.query(`INSERT INTO ${name} SELECT * FROM jsonb_populate_recordset(NULL::${name}, $1::jsonb)`, [
+        JSON.stringify(records),
+      ]);
     },
     async close() {
       await db.execute(`DROP SCHEMA ${namespace} CASCADE`);
@@ -70,7 +80,8 @@ function toJson(value: unknown, sqlType: string): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === "bigint") return value.toString();
   // JSON.stringify(-0) is "0": send it as text so the row keeps its sign.
-  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return Object.is(value, -0) ? "-0" : String(value);
+  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0)))
+    return Object.is(value, -0) ? "-0" : String(value);
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString("hex")}`;
   if (Array.isArray(value) && sqlType === "bigint[]") return value.map((v) => (v === null ? null : String(v)));
@@ -81,7 +92,11 @@ function toJson(value: unknown, sqlType: string): unknown {
  * For a test file or describe block: opens a test database with `schema`, seeds `rows` into `table`
  * before its tests and drops everything after them. The handle reads the current database lazily.
  */
-export function useSeededDatabase<S extends Schema, T extends AnyTable>(schema: S, table: T, rows: readonly Partial<T["$row"]>[]): TestDatabase<S> {
+export function useSeededDatabase<S extends Schema, T extends AnyTable>(
+  schema: S,
+  table: T,
+  rows: readonly Partial<T["$row"]>[],
+): TestDatabase<S> {
   let current: TestDatabase<S> | undefined;
   before(async () => {
     current = await openTestDatabase(schema);
@@ -93,9 +108,15 @@ export function useSeededDatabase<S extends Schema, T extends AnyTable>(schema: 
     return current;
   };
   return {
-    get db() { return get().db; },
-    get events() { return get().events; },
-    get namespace() { return get().namespace; },
+    get db() {
+      return get().db;
+    },
+    get events() {
+      return get().events;
+    },
+    get namespace() {
+      return get().namespace;
+    },
     last: () => get().last(),
     seed: (tbl, r) => get().seed(tbl, r),
     close: () => get().close(),

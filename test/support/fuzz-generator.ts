@@ -23,7 +23,16 @@ export function prng(seed: number): () => number {
   };
 }
 
-const num = (x: number) => (Number.isNaN(x) ? "NaN" : x === Infinity ? "Infinity" : x === -Infinity ? "-Infinity" : Object.is(x, -0) ? "-0" : String(x));
+const num = (x: number) =>
+  Number.isNaN(x)
+    ? "NaN"
+    : x === Infinity
+      ? "Infinity"
+      : x === -Infinity
+        ? "-Infinity"
+        : Object.is(x, -0)
+          ? "-0"
+          : String(x);
 const str = (s: string) => JSON.stringify(s);
 
 class Generator {
@@ -53,7 +62,22 @@ class Generator {
     const options: (() => string)[] = [
       () => this.bool(d),
       () => this.bool(d),
-      () => this.pick(["r.ns", "r.nn", "r.f", "r.b", "r.at", "r.tags", "r.meta", "r.big", "r.m", "r.s", "r.meta?.v", "r.meta?.k", "r.n"]),
+      () =>
+        this.pick([
+          "r.ns",
+          "r.nn",
+          "r.f",
+          "r.b",
+          "r.at",
+          "r.tags",
+          "r.meta",
+          "r.big",
+          "r.m",
+          "r.s",
+          "r.meta?.v",
+          "r.meta?.k",
+          "r.n",
+        ]),
     ];
     if (d > 0) {
       options.push(
@@ -77,15 +101,26 @@ class Generator {
       () => `r.ns ${eq()} ${this.nullableString()}`,
       () => `r.nn ${eq()} ${this.nullableNumber()}`,
       () => `r.f ${eq()} ${this.nullableNumber()}`,
-      () => `r.b ${eq()} ${this.pick(["true", "false", "null", this.capture("boolean | null", this.pick(["true", "false", "null"]))])}`,
-      () => `${this.pick(["r.ns", "r.nn", "r.f", "r.b", "r.at", "r.tags", "r.big", "r.m", "r.meta"])} ${this.pick(["===", "!==", "==", "!="])} null`,
-      () => `r.meta?.v ${this.pick(["===", "!=="])} ${this.pick(["null", "undefined", "0", "7", this.capture("number | null | undefined", this.pick(["null", "undefined", "0", "7", "NaN"]))])}`,
-      () => `r.meta?.k ${eq()} ${this.pick([str(this.pick(STRINGS)), this.capture("string", str(this.pick(STRINGS)))])}`,
-      () => `r.m ${eq()} ${this.pick([`"ok"`, `"sad"`, "null", this.capture("string", str(this.pick(["ok", "happy", "nope", ""])))])}`,
+      () =>
+        `r.b ${eq()} ${this.pick(["true", "false", "null", this.capture("boolean | null", this.pick(["true", "false", "null"]))])}`,
+      () =>
+        `${this.pick(["r.ns", "r.nn", "r.f", "r.b", "r.at", "r.tags", "r.big", "r.m", "r.meta"])} ${this.pick(["===", "!==", "==", "!="])} null`,
+      () =>
+        `r.meta?.v ${this.pick(["===", "!=="])} ${this.pick(["null", "undefined", "0", "7", this.capture("number | null | undefined", this.pick(["null", "undefined", "0", "7", "NaN"]))])}`,
+      () =>
+        `r.meta?.k ${eq()} ${this.pick([str(this.pick(STRINGS)), this.capture("string", str(this.pick(STRINGS)))])}`,
+      () =>
+        `r.m ${eq()} ${this.pick([`"ok"`, `"sad"`, "null", this.capture("string", str(this.pick(["ok", "happy", "nope", ""])))])}`,
       () => `${this.string(d)}.${this.pick(["startsWith", "endsWith", "includes"])}(${this.string(d)})`,
       () => `!!r.ns?.${this.pick(["startsWith", "endsWith", "includes"])}(${this.string(0)})`,
       () => `${this.capture("number[]", `[${this.list(INTS.concat(FLOATS), 4).map(num).join(", ")}]`)}.includes(r.n)`,
-      () => `${this.capture("(string | null)[]", `[${this.list([...STRINGS, null], 3).map((s) => (s === null ? "null" : str(s))).join(", ")}]`)}.includes(r.ns)`,
+      () =>
+        `${this.capture(
+          "(string | null)[]",
+          `[${this.list([...STRINGS, null], 3)
+            .map((s) => (s === null ? "null" : str(s)))
+            .join(", ")}]`,
+        )}.includes(r.ns)`,
       () => `[${[this.pick(STRINGS), ...this.list(STRINGS, 2)].map(str).join(", ")}].includes(r.s)`,
       () => `(r.tags !== null && r.tags.includes(${this.string(0)}))`,
       () => `(r.big !== null && r.big ${ord()} ${this.bigint()})`,
@@ -138,11 +173,19 @@ class Generator {
   }
 
   nullableString(): string {
-    return this.pick([str(this.pick(STRINGS)), "r.s", this.capture("string | null", this.chance(0.3) ? "null" : str(this.pick(STRINGS)))]);
+    return this.pick([
+      str(this.pick(STRINGS)),
+      "r.s",
+      this.capture("string | null", this.chance(0.3) ? "null" : str(this.pick(STRINGS))),
+    ]);
   }
 
   nullableNumber(): string {
-    return this.pick([num(this.pick(INTS)), "r.n", this.capture("number | null", this.chance(0.3) ? "null" : num(this.pick(INTS.concat(FLOATS))))]);
+    return this.pick([
+      num(this.pick(INTS)),
+      "r.n",
+      this.capture("number | null", this.chance(0.3) ? "null" : num(this.pick(INTS.concat(FLOATS)))),
+    ]);
   }
 
   bigint(): string {
@@ -151,7 +194,15 @@ class Generator {
   }
 
   date(): string {
-    const ms = Date.UTC(2024, 0, 1 + Math.floor(this.rand() * 22), Math.floor(this.rand() * 24), 0, 0, Math.floor(this.rand() * 1000));
+    const ms = Date.UTC(
+      2024,
+      0,
+      1 + Math.floor(this.rand() * 22),
+      Math.floor(this.rand() * 24),
+      0,
+      0,
+      Math.floor(this.rand() * 1000),
+    );
     return this.capture("Date", `new Date(${ms})`);
   }
 

@@ -35,7 +35,10 @@ function compileCases(file: string, cases: readonly FuzzCase[]) {
       `import type { fuzzSchema } from "../../support/fuzz-schema";`,
       `type Db = Database<typeof fuzzSchema>;`,
       // One function per case: TypeScript's flow analysis stays per function.
-      ...cases.map((c, i) => `function case${i}(db: Db) { ${c.captures.join(" ")} return db.fz.where(${c.closure}).orderBy((r) => r.id).select((r) => ({ id: r.id })).all(); }`),
+      ...cases.map(
+        (c, i) =>
+          `function case${i}(db: Db) { ${c.captures.join(" ")} return db.fz.where(${c.closure}).orderBy((r) => r.id).select((r) => ({ id: r.id })).all(); }`,
+      ),
       `export const cases = [${cases.map((_, i) => `case${i}`).join(", ")}];`,
     ].join("\n"),
   );
@@ -47,7 +50,12 @@ function compileCases(file: string, cases: readonly FuzzCase[]) {
  * transformer (keepClosures), run each on the server and compare its rows with the closure run in
  * JavaScript over `rows`. Build failures, SQL errors and row differences are all findings.
  */
-export async function fuzzBatch(t: TestDatabase<typeof fuzzSchema>, rows: readonly Fz[], seed: number, count: number): Promise<FuzzStats> {
+export async function fuzzBatch(
+  t: TestDatabase<typeof fuzzSchema>,
+  rows: readonly Fz[],
+  seed: number,
+  count: number,
+): Promise<FuzzStats> {
   const dir = path.join(root, "test/fixtures/.generated");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `fuzz-${seed}.ts`);
@@ -57,7 +65,9 @@ export async function fuzzBatch(t: TestDatabase<typeof fuzzSchema>, rows: readon
   // (TS91001) are findings.
   let cases = generateCases(seed, Math.ceil(count * 1.3));
   let { diagnostics, output } = compileCases(file, cases);
-  const illTyped = new Set(diagnostics.filter((d) => d.code !== CLOSQL_ERROR_CODE).map((d) => d.line - HEADER_LINES - 1));
+  const illTyped = new Set(
+    diagnostics.filter((d) => d.code !== CLOSQL_ERROR_CODE).map((d) => d.line - HEADER_LINES - 1),
+  );
   const rejected = illTyped.size;
   if (rejected > 0) {
     cases = cases.filter((_, i) => !illTyped.has(i)).slice(0, count);
@@ -68,7 +78,11 @@ export async function fuzzBatch(t: TestDatabase<typeof fuzzSchema>, rows: readon
   const findings: FuzzFinding[] = [];
   for (const d of diagnostics) {
     const c = cases[d.line - HEADER_LINES - 1];
-    findings.push({ closure: c?.closure ?? "?", captures: c?.captures ?? [], problem: `build: ${d.message} (col ${d.col})` });
+    findings.push({
+      closure: c?.closure ?? "?",
+      captures: c?.captures ?? [],
+      problem: `build: ${d.message} (col ${d.col})`,
+    });
   }
   if (diagnostics.length > 0) return { cases: count, rejected, findings, compileMs, runMs: 0 };
 
@@ -86,7 +100,13 @@ export async function fuzzBatch(t: TestDatabase<typeof fuzzSchema>, rows: readon
     try {
       got = await run(t.db);
     } catch (e) {
-      findings.push({ closure: c.closure, captures: c.captures, sql: t.last()?.sql, params: t.last()?.params, problem: `run: ${(e as Error).message}` });
+      findings.push({
+        closure: c.closure,
+        captures: c.captures,
+        sql: t.last()?.sql,
+        params: t.last()?.params,
+        problem: `run: ${(e as Error).message}`,
+      });
       continue;
     }
     const event = t.last();
@@ -95,14 +115,25 @@ export async function fuzzBatch(t: TestDatabase<typeof fuzzSchema>, rows: readon
       expected = rows.filter((row) => event.closures!.every((f) => f(row))).map((r) => r.id);
     } catch (e) {
       // The closure throws in JavaScript (e.g. BigInt division by zero); SQL must fail too.
-      findings.push({ closure: c.closure, captures: c.captures, sql: event.sql, problem: `JavaScript threw ${(e as Error).message} but SQL returned rows` });
+      findings.push({
+        closure: c.closure,
+        captures: c.captures,
+        sql: event.sql,
+        problem: `JavaScript threw ${(e as Error).message} but SQL returned rows`,
+      });
       continue;
     }
     const actual = got.map((r) => r.id);
     if (actual.join() !== expected.join()) {
       const missing = expected.filter((id) => !actual.includes(id));
       const extra = actual.filter((id) => !expected.includes(id));
-      findings.push({ closure: c.closure, captures: c.captures, sql: event.sql, params: event.params, problem: `rows differ: missing ${JSON.stringify(missing)}, extra ${JSON.stringify(extra)}` });
+      findings.push({
+        closure: c.closure,
+        captures: c.captures,
+        sql: event.sql,
+        params: event.params,
+        problem: `rows differ: missing ${JSON.stringify(missing)}, extra ${JSON.stringify(extra)}`,
+      });
     }
   }
   return { cases: count, rejected, findings, compileMs, runMs: performance.now() - runStarted };
@@ -110,6 +141,19 @@ export async function fuzzBatch(t: TestDatabase<typeof fuzzSchema>, rows: readon
 
 export function describeFinding(f: FuzzFinding, rows: readonly Fz[]): string {
   const ids = [...(f.problem.match(/\d+/g) ?? [])].slice(0, 3).map(Number);
-  const sample = rows.filter((r) => ids.includes(r.id)).map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? `${v}n` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v)));
-  return [`closure: ${f.closure}`, `captures: ${f.captures.join(" ")}`, `sql: ${f.sql}`, `params: ${JSON.stringify(f.params, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))}`, `problem: ${f.problem}`, ...sample.map((s) => `row: ${s}`)].join("\n  ");
+  const sample = rows
+    .filter((r) => ids.includes(r.id))
+    .map((r) =>
+      JSON.stringify(r, (_k, v) =>
+        typeof v === "bigint" ? `${v}n` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v,
+      ),
+    );
+  return [
+    `closure: ${f.closure}`,
+    `captures: ${f.captures.join(" ")}`,
+    `sql: ${f.sql}`,
+    `params: ${JSON.stringify(f.params, (_k, v) => (typeof v === "bigint" ? `${v}n` : v))}`,
+    `problem: ${f.problem}`,
+    ...sample.map((s) => `row: ${s}`),
+  ].join("\n  ");
 }

@@ -17,7 +17,26 @@ export const items = table("items", {
 export const nastySchema = relations({ items });
 export type Item = typeof items.$row;
 
-const strings = ["", "a", "A", "abc", "%", "_", "\\", "a%b", "a_b", "a\\b", "'", '"', "é", "😀", "ab😀", "\uFFFD", "x y", "50%_off"];
+const strings = [
+  "",
+  "a",
+  "A",
+  "abc",
+  "%",
+  "_",
+  "\\",
+  "a%b",
+  "a_b",
+  "a\\b",
+  "'",
+  '"',
+  "é",
+  "😀",
+  "ab😀",
+  "\uFFFD",
+  "x y",
+  "50%_off",
+];
 const numbers = [0, 1, -1, 2, 7, 2147483647, -2147483648, 42];
 const floats = [0, -0, 1.5, -2.25, NaN, Infinity, -Infinity, 1e300, 7];
 

@@ -64,7 +64,12 @@ export function readChain(call: ts.CallExpression, schema: SchemaReader, checker
 }
 
 /** Compiles one step call of a chain. */
-export function compileStep(c: ChainCall, table: TableInfo, checker: ts.TypeChecker, helper: HelperCall): CompiledStepIR {
+export function compileStep(
+  c: ChainCall,
+  table: TableInfo,
+  checker: ts.TypeChecker,
+  helper: HelperCall,
+): CompiledStepIR {
   const args = c.call.arguments;
   switch (c.method) {
     case "where": {
@@ -87,7 +92,8 @@ export function compileStep(c: ChainCall, table: TableInfo, checker: ts.TypeChec
     case "offset": {
       if (args.length !== 1) throw new UnsupportedError(c.call, `.${c.method}() takes one argument.`);
       const n = args[0];
-      if (ts.isNumericLiteral(n)) return { kind: c.method, fragment: { sql: [String(Number(n.text))], refs: [], params: [] } };
+      if (ts.isNumericLiteral(n))
+        return { kind: c.method, fragment: { sql: [String(Number(n.text))], refs: [], params: [] } };
       const bound = helper("$bind.count", [n, ts.factory.createStringLiteral(c.method)]);
       return { kind: c.method, fragment: printSql({ kind: "param", index: 0 }, [bound]) };
     }
@@ -95,7 +101,8 @@ export function compileStep(c: ChainCall, table: TableInfo, checker: ts.TypeChec
       const [closure] = closureArguments(c, 1);
       const body = ClosureLowering.body(closure);
       const object = skipParens(body);
-      if (!ts.isObjectLiteralExpression(object)) throw new UnsupportedError(body, "select() must return an object literal.", "Write `u => ({ id: u.id, … })`.");
+      if (!ts.isObjectLiteralExpression(object))
+        throw new UnsupportedError(body, "select() must return an object literal.", "Write `u => ({ id: u.id, … })`.");
       const lowering = new ClosureLowering(checker, table, closure, helper);
       const columns: sql.SqlNode[] = [];
       const fields: OutputField[] = [];
@@ -108,14 +115,25 @@ export function compileStep(c: ChainCall, table: TableInfo, checker: ts.TypeChec
         } else if (ts.isShorthandPropertyAssignment(p)) {
           key = p.name.text;
           value = p.name;
-        } else throw new UnsupportedError(p, "select() supports `key: expression` properties only (no spreads, methods or computed keys).");
+        } else
+          throw new UnsupportedError(
+            p,
+            "select() supports `key: expression` properties only (no spreads, methods or computed keys).",
+          );
         const v = lowering.value(value);
         const named = v.node.kind === "column" && v.node.name === key;
         columns.push(named ? v.node : { kind: "alias", operand: v.node, name: key });
         fields.push({ key, decoder: decoderFor(v.type) });
       }
       if (columns.length === 0) throw new UnsupportedError(object, "select() needs at least one field.");
-      return { kind: "select", fragment: joinFragments(columns.map((n) => printSql(n, lowering.params)), ", "), fields };
+      return {
+        kind: "select",
+        fragment: joinFragments(
+          columns.map((n) => printSql(n, lowering.params)),
+          ", ",
+        ),
+        fields,
+      };
     }
   }
   throw new UnsupportedError(c.call, `.${c.method}() is not supported here.`);
@@ -131,13 +149,22 @@ export function wholeRow(table: TableInfo): { columns: string; fields: OutputFie
 }
 
 /** Folds the steps of a chain that starts at a table into one statement (build time). */
-export function foldStatic(table: TableInfo, steps: readonly CompiledStepIR[], kind: ReadKind): { text: string; params: ts.Expression[]; fields: readonly OutputField[] } {
+export function foldStatic(
+  table: TableInfo,
+  steps: readonly CompiledStepIR[],
+  kind: ReadKind,
+): { text: string; params: ts.Expression[]; fields: readonly OutputField[] } {
   const row = wholeRow(table);
   let columns: Fragment<ts.Expression> = { sql: [row.columns], refs: [], params: [] };
   let fields: readonly OutputField[] = row.fields;
   const where: Fragment<ts.Expression>[] = [];
   const orderBy: Fragment<ts.Expression>[] = [];
-  const parts: { -readonly [K in keyof SelectParts<ts.Expression>]: SelectParts<ts.Expression>[K] } = { from: quoteIdent(table.name), columns, where, orderBy };
+  const parts: { -readonly [K in keyof SelectParts<ts.Expression>]: SelectParts<ts.Expression>[K] } = {
+    from: quoteIdent(table.name),
+    columns,
+    where,
+    orderBy,
+  };
   for (const s of steps) {
     if (s.kind === "where") where.push(s.fragment);
     else if (s.kind === "orderBy") orderBy.push(s.fragment);
@@ -155,10 +182,18 @@ export function foldStatic(table: TableInfo, steps: readonly CompiledStepIR[], k
 
 function closureArguments(c: ChainCall, maxArgs: number): [ts.ArrowFunction | ts.FunctionExpression] {
   const args = c.call.arguments;
-  if (args.length === 0 || args.length > maxArgs) throw new UnsupportedError(c.call, `.${c.method}() takes ${maxArgs === 1 ? "one closure" : `a closure and at most ${maxArgs - 1} options`}.`);
+  if (args.length === 0 || args.length > maxArgs)
+    throw new UnsupportedError(
+      c.call,
+      `.${c.method}() takes ${maxArgs === 1 ? "one closure" : `a closure and at most ${maxArgs - 1} options`}.`,
+    );
   const closure = skipParens(args[0]);
   if (!ts.isArrowFunction(closure) && !ts.isFunctionExpression(closure)) {
-    throw new UnsupportedError(args[0], `.${c.method}() needs an inline closure so it can be compiled at build time.`, "Write the arrow function in the call, e.g. `.where(u => u.active)`; to reuse conditions, build the chain across `if`s.");
+    throw new UnsupportedError(
+      args[0],
+      `.${c.method}() needs an inline closure so it can be compiled at build time.`,
+      "Write the arrow function in the call, e.g. `.where(u => u.active)`; to reuse conditions, build the chain across `if`s.",
+    );
   }
   return [closure];
 }
@@ -166,16 +201,21 @@ function closureArguments(c: ChainCall, maxArgs: number): [ts.ArrowFunction | ts
 function stringOption<T extends string>(e: ts.Expression, allowed: readonly T[], what: string): T {
   const s = skipParens(e);
   if (ts.isStringLiteralLike(s) && (allowed as readonly string[]).includes(s.text)) return s.text as T;
-  throw new UnsupportedError(e, `${what} must be written as a literal: ${allowed.map((a) => `"${a}"`).join(" or ")}.`, "SQL cannot bind it as a parameter; branch with `if` to choose at run time.");
+  throw new UnsupportedError(
+    e,
+    `${what} must be written as a literal: ${allowed.map((a) => `"${a}"`).join(" or ")}.`,
+    "SQL cannot bind it as a parameter; branch with `if` to choose at run time.",
+  );
 }
 
 function nullsOption(e: ts.Expression): "first" | "last" {
   const o = skipParens(e);
   if (ts.isObjectLiteralExpression(o) && o.properties.length === 1) {
     const [p] = o.properties;
-    if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === "nulls") return stringOption(p.initializer, ["first", "last"], "`nulls`");
+    if (ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === "nulls")
+      return stringOption(p.initializer, ["first", "last"], "`nulls`");
   }
-  throw new UnsupportedError(e, "orderBy options must be a literal `{ nulls: \"first\" | \"last\" }`.");
+  throw new UnsupportedError(e, 'orderBy options must be a literal `{ nulls: "first" | "last" }`.');
 }
 
 function skipParens(e: ts.Expression): ts.Expression {

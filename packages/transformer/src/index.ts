@@ -14,7 +14,11 @@ interface TsPatchExtras {
  * The ts-patch entry: `"plugins": [{ "transform": "@closql/transformer" }]` in tsconfig.json, built
  * with `tspc`. Unsupported closures become build errors at their file:line:col.
  */
-export default function closqlTransformer(program: ts.Program, config: TransformOptions = {}, extras?: TsPatchExtras): ts.TransformerFactory<ts.SourceFile> {
+export default function closqlTransformer(
+  program: ts.Program,
+  config: TransformOptions = {},
+  extras?: TsPatchExtras,
+): ts.TransformerFactory<ts.SourceFile> {
   return createTransformer({
     program,
     options: config,

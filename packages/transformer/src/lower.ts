@@ -51,12 +51,17 @@ export class ClosureLowering {
     closure: ts.ArrowFunction | ts.FunctionExpression,
     private readonly helper: HelperCall,
   ) {
-    if (closure.parameters.length > 1) throw new UnsupportedError(closure.parameters[1], "this closure takes one parameter, the row.");
+    if (closure.parameters.length > 1)
+      throw new UnsupportedError(closure.parameters[1], "this closure takes one parameter, the row.");
     this.rowSymbols = new Set();
     const param = closure.parameters[0];
     if (param) {
       if (!ts.isIdentifier(param.name)) {
-        throw new UnsupportedError(param.name, "destructuring the row parameter is not supported.", "Write `u => u.col` instead.");
+        throw new UnsupportedError(
+          param.name,
+          "destructuring the row parameter is not supported.",
+          "Write `u => u.col` instead.",
+        );
       }
       const symbol = checker.getSymbolAtLocation(param.name);
       if (symbol) this.rowSymbols.add(symbol);
@@ -68,7 +73,11 @@ export class ClosureLowering {
     if (ts.isBlock(closure.body)) {
       const [only] = closure.body.statements;
       if (closure.body.statements.length === 1 && ts.isReturnStatement(only) && only.expression) return only.expression;
-      throw new UnsupportedError(closure.body, "a query closure must be a single expression.", "Write `u => <expression>` or a block with one `return`.");
+      throw new UnsupportedError(
+        closure.body,
+        "a query closure must be a single expression.",
+        "Write `u => <expression>` or a block with one `return`.",
+      );
     }
     return closure.body;
   }
@@ -80,7 +89,8 @@ export class ClosureLowering {
     e = skipTransparent(e);
     if (!this.readsRow(e)) return this.boundCondition(e, positive);
 
-    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return this.condition(e.operand, !positive);
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken)
+      return this.condition(e.operand, !positive);
 
     if (ts.isBinaryExpression(e)) {
       const op = e.operatorToken.kind;
@@ -101,7 +111,11 @@ export class ClosureLowering {
 
     if (ts.isConditionalExpression(e)) {
       // CASE WHEN picks a branch exactly when JavaScript does; each branch keeps the polarity.
-      return { kind: "case", whens: [{ when: this.condition(e.condition, true), then: this.condition(e.whenTrue, positive) }], else: this.condition(e.whenFalse, positive) };
+      return {
+        kind: "case",
+        whens: [{ when: this.condition(e.condition, true), then: this.condition(e.whenTrue, positive) }],
+        else: this.condition(e.whenFalse, positive),
+      };
     }
 
     if (ts.isCallExpression(e)) {
@@ -116,7 +130,13 @@ export class ClosureLowering {
   private boundCondition(e: ts.Expression, positive: boolean): SqlNode {
     if (e.kind === ts.SyntaxKind.TrueKeyword) return positive ? sql.TRUE : sql.FALSE;
     if (e.kind === ts.SyntaxKind.FalseKeyword) return positive ? sql.FALSE : sql.TRUE;
-    const truthy = ts.factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, ts.factory.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, ts.factory.createParenthesizedExpression(e)));
+    const truthy = ts.factory.createPrefixUnaryExpression(
+      ts.SyntaxKind.ExclamationToken,
+      ts.factory.createPrefixUnaryExpression(
+        ts.SyntaxKind.ExclamationToken,
+        ts.factory.createParenthesizedExpression(e),
+      ),
+    );
     const p = this.bindExpression(truthy, "boolean");
     return positive ? p : sql.not(p);
   }
@@ -143,14 +163,20 @@ export class ClosureLowering {
         if (!mayBeNaN(type)) return positive ? sql.binary("<>", node, zero) : orNull(sql.binary("=", node, zero));
         const nan = sql.literal("'NaN'");
         // PostgreSQL's NaN equals itself, so `<> 'NaN'` excludes exactly the NaNs.
-        return positive ? sql.and(sql.binary("<>", node, zero), sql.binary("<>", node, nan)) : orNull(sql.or(sql.binary("=", node, zero), sql.binary("=", node, nan)));
+        return positive
+          ? sql.and(sql.binary("<>", node, zero), sql.binary("<>", node, nan))
+          : orNull(sql.or(sql.binary("=", node, zero), sql.binary("=", node, nan)));
       }
       case "date":
       case "array":
       case "bytes":
         return sql.is(node, positive ? "NOT NULL" : "NULL");
       default:
-        throw new UnsupportedError(at, `closql cannot tell how JavaScript's truthiness applies to this value.`, "Compare it explicitly, e.g. `x !== null`.");
+        throw new UnsupportedError(
+          at,
+          `closql cannot tell how JavaScript's truthiness applies to this value.`,
+          "Compare it explicitly, e.g. `x !== null`.",
+        );
     }
   }
 
@@ -164,7 +190,11 @@ export class ClosureLowering {
     const right = this.value(e.right);
     if (op === "==" || op === "!=") {
       if (left.type.kind !== right.type.kind || left.type.kind === "unknown") {
-        throw new UnsupportedError(e.operatorToken, `\`${op}\` converts types in JavaScript before comparing.`, `Use \`${op}=\`.`);
+        throw new UnsupportedError(
+          e.operatorToken,
+          `\`${op}\` converts types in JavaScript before comparing.`,
+          `Use \`${op}=\`.`,
+        );
       }
     }
     const equality = op === "===" || op === "==" ? "=" : op === "!==" || op === "!=" ? "<>" : undefined;
@@ -173,11 +203,21 @@ export class ClosureLowering {
   }
 
   /** `x === null`, `x == undefined`, … */
-  private nullCheck(e: ts.BinaryExpression, op: ComparisonOp, operand: ts.Expression, nullish: ts.Expression, positive: boolean): SqlNode {
+  private nullCheck(
+    e: ts.BinaryExpression,
+    op: ComparisonOp,
+    operand: ts.Expression,
+    nullish: ts.Expression,
+    positive: boolean,
+  ): SqlNode {
     const v = this.value(operand);
     const loose = op === "==" || op === "!=";
     if (!loose && !isNullLiteral(nullish) && !this.typeIncludesUndefined(operand) && !v.type.jsonPath) {
-      throw new UnsupportedError(e, "a column that is NULL in SQL is `null` in JavaScript, never `undefined`, so this comparison is always false.", `Write \`=== null\` (or \`== null\`).`);
+      throw new UnsupportedError(
+        e,
+        "a column that is NULL in SQL is `null` in JavaScript, never `undefined`, so this comparison is always false.",
+        `Write \`=== null\` (or \`== null\`).`,
+      );
     }
     const isNull = op === "===" || op === "==" ? positive : !positive;
     if (isJson(v.type)) {
@@ -185,7 +225,10 @@ export class ClosureLowering {
       // JSONB column's SQL NULL and JSON null both reach JavaScript as null.
       const missing = sql.is(v.node, "NULL");
       const jsonNull = sql.binary("=", v.node, sql.literal("'null'::jsonb"));
-      if (loose || !v.type.jsonPath) return isNull ? sql.or(missing, jsonNull) : sql.and(sql.is(v.node, "NOT NULL"), sql.binary("<>", v.node, sql.literal("'null'::jsonb")));
+      if (loose || !v.type.jsonPath)
+        return isNull
+          ? sql.or(missing, jsonNull)
+          : sql.and(sql.is(v.node, "NOT NULL"), sql.binary("<>", v.node, sql.literal("'null'::jsonb")));
       const hit = isNullLiteral(nullish) ? jsonNull : missing;
       return isNull ? hit : sql.is(hit, "NOT TRUE");
     }
@@ -198,28 +241,57 @@ export class ClosureLowering {
     for (const v of [a, b]) {
       // Only JSON scalars compare by value; a JSON object or array is compared by reference in JS.
       if (isJson(v.type) && !["string", "number", "boolean"].includes(v.type.kind)) {
-        throw new UnsupportedError(e, "`===` compares objects and arrays by reference in JavaScript.", "Compare a property or element instead, or use `contains(…)`.");
+        throw new UnsupportedError(
+          e,
+          "`===` compares objects and arrays by reference in JavaScript.",
+          "Compare a property or element instead, or use `contains(…)`.",
+        );
       }
     }
     if (isJson(a.type) || isJson(b.type)) {
       // JSON values compare by type and value, like JavaScript's === on parsed JSON scalars.
       const x = this.asJson(a);
       const y = this.asJson(b);
-      const undefinedOnBothSides = (v: Value, w: Value) => (isJson(v.type) && w.bound && this.typeIncludesUndefined(w.bound) ? sql.and(sql.is(v.node, "NULL"), this.bindExpression(ts.factory.createBinaryExpression(ts.factory.createParenthesizedExpression(w.bound), ts.SyntaxKind.EqualsEqualsEqualsToken, ts.factory.createIdentifier("undefined")), "boolean")) : sql.FALSE);
+      const undefinedOnBothSides = (v: Value, w: Value) =>
+        isJson(v.type) && w.bound && this.typeIncludesUndefined(w.bound)
+          ? sql.and(
+              sql.is(v.node, "NULL"),
+              this.bindExpression(
+                ts.factory.createBinaryExpression(
+                  ts.factory.createParenthesizedExpression(w.bound),
+                  ts.SyntaxKind.EqualsEqualsEqualsToken,
+                  ts.factory.createIdentifier("undefined"),
+                ),
+                "boolean",
+              ),
+            )
+          : sql.FALSE;
       const hit = sql.or(sql.binary("=", x.node, y.node), undefinedOnBothSides(x, b), undefinedOnBothSides(y, a));
       return equal ? hit : sql.is(hit, "NOT TRUE");
     }
     for (const v of [a, b]) {
-      if (v.type.kind === "date") throw new UnsupportedError(e, "`===` compares Date objects by reference in JavaScript, so it is false for any two distinct Dates.", "Compare `a.getTime() === b.getTime()`, or use `<=`/`>=`.");
+      if (v.type.kind === "date")
+        throw new UnsupportedError(
+          e,
+          "`===` compares Date objects by reference in JavaScript, so it is false for any two distinct Dates.",
+          "Compare `a.getTime() === b.getTime()`, or use `<=`/`>=`.",
+        );
       if (v.type.kind === "array" || v.type.kind === "bytes" || v.type.kind === "json") {
-        throw new UnsupportedError(e, "`===` compares objects and arrays by reference in JavaScript.", "Compare a property or element instead.");
+        throw new UnsupportedError(
+          e,
+          "`===` compares objects and arrays by reference in JavaScript.",
+          "Compare a property or element instead.",
+        );
       }
     }
     [a, b] = this.numericOperands(a, b, "=");
     [a, b] = [this.enumOperand(a, b), this.enumOperand(b, a)];
     const nanGuard = this.nanGuards(a, b);
     const eq = sql.and(sql.binary("=", a.node, b.node), ...nanGuard);
-    const hit = sql.or(eq, a.type.nullable && b.type.nullable ? sql.and(this.isJsNull(a), this.isJsNull(b)) : sql.FALSE);
+    const hit = sql.or(
+      eq,
+      a.type.nullable && b.type.nullable ? sql.and(this.isJsNull(a), this.isJsNull(b)) : sql.FALSE,
+    );
     if (equal) return hit;
     if (a.sentinel || b.sentinel || nanGuard.length > 0) return sql.is(hit, "NOT TRUE");
     if (a.type.nullable && b.type.nullable) return sql.binary("IS DISTINCT FROM", a.node, b.node);
@@ -245,35 +317,63 @@ export class ClosureLowering {
   private dateSide(v: Value, at: ts.Node): Value {
     if (v.dateOf) return v.dateOf;
     if (v.node.kind === "param" && v.type.kind === "number") return v;
-    throw new UnsupportedError(at, "compare `getTime()` with another `getTime()` or a number of milliseconds computed outside the row.");
+    throw new UnsupportedError(
+      at,
+      "compare `getTime()` with another `getTime()` or a number of milliseconds computed outside the row.",
+    );
   }
 
   /** SQL that is TRUE when the value is JavaScript null: a bound value is tested in JavaScript. */
   private isJsNull(v: Value): SqlNode {
-    if (v.bound && v.sentinel) return this.bindExpression(ts.factory.createBinaryExpression(ts.factory.createParenthesizedExpression(v.bound), ts.SyntaxKind.EqualsEqualsToken, ts.factory.createNull()), "boolean");
+    if (v.bound && v.sentinel)
+      return this.bindExpression(
+        ts.factory.createBinaryExpression(
+          ts.factory.createParenthesizedExpression(v.bound),
+          ts.SyntaxKind.EqualsEqualsToken,
+          ts.factory.createNull(),
+        ),
+        "boolean",
+      );
     return sql.is(v.node, "NULL");
   }
 
   /** `< <= > >=` */
-  private ordering(e: ts.BinaryExpression, op: "<" | "<=" | ">" | ">=", a: Value, b: Value, positive: boolean): SqlNode {
+  private ordering(
+    e: ts.BinaryExpression,
+    op: "<" | "<=" | ">" | ">=",
+    a: Value,
+    b: Value,
+    positive: boolean,
+  ): SqlNode {
     for (const v of [a, b]) {
       if (v.type.nullable && !(isJson(v.type) && v.type.kind === "number")) {
-        throw new UnsupportedError(e, "an ordering comparison with a nullable operand: JavaScript converts null to 0 (`null < 1` is true), SQL yields NULL.", "Check for null first: `x !== null && x < 1`.");
+        throw new UnsupportedError(
+          e,
+          "an ordering comparison with a nullable operand: JavaScript converts null to 0 (`null < 1` is true), SQL yields NULL.",
+          "Check for null first: `x !== null && x < 1`.",
+        );
       }
       if (!["number", "bigint", "string", "date"].includes(v.type.kind)) {
         throw new UnsupportedError(e, `\`${op}\` on ${v.type.kind} values has no faithful SQL translation.`);
       }
     }
-    if (a.type.kind !== b.type.kind) throw new UnsupportedError(e, `\`${op}\` between ${a.type.kind} and ${b.type.kind} converts types in JavaScript.`, "Compare values of the same type.");
+    if (a.type.kind !== b.type.kind)
+      throw new UnsupportedError(
+        e,
+        `\`${op}\` between ${a.type.kind} and ${b.type.kind} converts types in JavaScript.`,
+        "Compare values of the same type.",
+      );
     if (a.type.kind === "date") return this.compareDates(op, a, b, positive);
     if (a.dateOf || b.dateOf) return this.compareDates(op, this.dateSide(a, e), this.dateSide(b, e), positive);
-    if (a.type.kind === "string") [a, b] = [this.codeUnitOrder(this.textValue(a)), this.codeUnitOrder(this.textValue(b))];
+    if (a.type.kind === "string")
+      [a, b] = [this.codeUnitOrder(this.textValue(a)), this.codeUnitOrder(this.textValue(b))];
     if (a.type.kind === "number") [a, b] = [this.jsonNumber(a), this.jsonNumber(b)];
     [a, b] = this.numericOperands(a, b, op);
     const guards = this.nanGuards(a, b);
     const cmp = sql.and(sql.binary(op, a.node, b.node), ...guards);
     if (positive) return cmp;
-    if (guards.length > 0 || a.sentinel || b.sentinel || a.type.nullable || b.type.nullable) return sql.is(cmp, "NOT TRUE");
+    if (guards.length > 0 || a.sentinel || b.sentinel || a.type.nullable || b.type.nullable)
+      return sql.is(cmp, "NOT TRUE");
     return sql.binary(NEGATED_ORDERING[op], a.node, b.node);
   }
 
@@ -318,14 +418,21 @@ export class ClosureLowering {
     const helper = againstInteger ? `$bind.int.${INTEGER_HELPER[op]}` : "$bind.number";
     this.params[v.node.index] = this.helper(helper, [v.bound]);
     const type: ValueType = againstInteger ? { ...v.type, sqlType: "bigint" } : v.type;
-    return { ...v, node: { kind: "param", index: v.node.index, cast: againstInteger ? "int8" : undefined }, type, sentinel: true };
+    return {
+      ...v,
+      node: { kind: "param", index: v.node.index, cast: againstInteger ? "int8" : undefined },
+      type,
+      sentinel: true,
+    };
   }
 
   /** PostgreSQL's NaN is equal to itself and greater than every number; JavaScript's is neither. */
   private nanGuards(a: Value, b: Value): SqlNode[] {
     const guards: SqlNode[] = [];
     // Bound numbers arrive with NaN already mapped to NULL; literals are known. Only SQL-side values need it.
-    for (const v of [a, b]) if (mayBeNaN(v.type) && v.node.kind !== "literal" && v.node.kind !== "param") guards.push(sql.binary("<>", v.node, sql.literal("'NaN'")));
+    for (const v of [a, b])
+      if (mayBeNaN(v.type) && v.node.kind !== "literal" && v.node.kind !== "param")
+        guards.push(sql.binary("<>", v.node, sql.literal("'NaN'")));
     return guards;
   }
 
@@ -339,9 +446,16 @@ export class ClosureLowering {
 
     // The receiver's kind comes from its lowered value when it reads the row: TypeScript may have
     // narrowed it to `never` in a branch JavaScript never reaches, which SQL still evaluates.
-    const kind = this.readsRow(receiver) ? this.value(receiver).type.kind : this.isStringExpression(receiver) ? "string" : this.isArrayExpression(receiver) ? "array" : "unknown";
+    const kind = this.readsRow(receiver)
+      ? this.value(receiver).type.kind
+      : this.isStringExpression(receiver)
+        ? "string"
+        : this.isArrayExpression(receiver)
+          ? "array"
+          : "unknown";
     if ((method === "startsWith" || method === "endsWith" || method === "includes") && kind === "string") {
-      if (e.arguments.length !== 1) throw new UnsupportedError(e, `\`${method}\` with a position argument is not supported.`);
+      if (e.arguments.length !== 1)
+        throw new UnsupportedError(e, `\`${method}\` with a position argument is not supported.`);
       const s = this.textValue(this.value(receiver));
       const pattern = this.likePattern(method, arg);
       const match = sql.binary("LIKE", s.node, pattern);
@@ -351,7 +465,8 @@ export class ClosureLowering {
     }
 
     if (method === "includes" && kind === "array") {
-      if (e.arguments.length !== 1) throw new UnsupportedError(e, "`includes` with a position argument is not supported.");
+      if (e.arguments.length !== 1)
+        throw new UnsupportedError(e, "`includes` with a position argument is not supported.");
       return this.arrayIncludes(e, receiver, arg, positive);
     }
     return undefined;
@@ -361,17 +476,30 @@ export class ClosureLowering {
   private likePattern(method: "startsWith" | "endsWith" | "includes", arg: ts.Expression): SqlNode {
     const wrap = (s: string) => (method === "startsWith" ? `${s}%` : method === "endsWith" ? `%${s}` : `%${s}%`);
     const literal = stringLiteralValue(arg);
-    if (literal !== undefined && !literal.includes("\0")) return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
+    if (literal !== undefined && !literal.includes("\0"))
+      return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
     if (!this.readsRow(arg)) return this.bindExpression(this.helper(`$like.${method}`, [arg]));
     // Both sides read the row: escape in SQL.
     const v = this.textValue(this.value(arg)).node;
-    const escaped = ["\\", "%", "_"].reduce<SqlNode>((acc, ch) => sql.call("replace", acc, sql.literal(quoteLiteral(ch)), sql.literal(quoteLiteral(`\\${ch}`))), v);
+    const escaped = ["\\", "%", "_"].reduce<SqlNode>(
+      (acc, ch) => sql.call("replace", acc, sql.literal(quoteLiteral(ch)), sql.literal(quoteLiteral(`\\${ch}`))),
+      v,
+    );
     const pct = sql.literal("'%'");
-    return method === "startsWith" ? sql.binary("||", escaped, pct) : method === "endsWith" ? sql.binary("||", pct, escaped) : sql.binary("||", sql.binary("||", pct, escaped), pct);
+    return method === "startsWith"
+      ? sql.binary("||", escaped, pct)
+      : method === "endsWith"
+        ? sql.binary("||", pct, escaped)
+        : sql.binary("||", sql.binary("||", pct, escaped), pct);
   }
 
   /** `list.includes(u.col)` and `u.arrayCol.includes(v)`: SameValueZero membership. */
-  private arrayIncludes(e: ts.CallExpression, arrayExpr: ts.Expression, item: ts.Expression, positive: boolean): SqlNode {
+  private arrayIncludes(
+    e: ts.CallExpression,
+    arrayExpr: ts.Expression,
+    item: ts.Expression,
+    positive: boolean,
+  ): SqlNode {
     let itemValue = this.value(item);
     let arrayNode: SqlNode;
     let elementNullable: boolean;
@@ -382,7 +510,8 @@ export class ClosureLowering {
       const members = literalList.map((v) => this.literalValue(v)).filter((v) => v.literal !== null);
       elementNullable = members.length !== literalList.length;
       const matches = members.map((m) => this.numericOperand(m, itemValue, "=")).filter((m) => !m.sentinel);
-      const inList: SqlNode = matches.length === 0 ? sql.FALSE : { kind: "in", left: itemValue.node, list: matches.map((m) => m.node) };
+      const inList: SqlNode =
+        matches.length === 0 ? sql.FALSE : { kind: "in", left: itemValue.node, list: matches.map((m) => m.node) };
       const nullMatch = elementNullable && itemValue.type.nullable ? sql.is(itemValue.node, "NULL") : sql.FALSE;
       const hit = sql.or(inList, nullMatch);
       return positive ? hit : sql.is(hit, "NOT TRUE");
@@ -397,17 +526,22 @@ export class ClosureLowering {
       elementNullable = t.element?.nullable ?? true;
       // Non-integers can never equal an integer column, and PostgreSQL would reject them as input.
       const integers = isIntegerSqlType(itemValue.type) && t.element?.kind === "number";
-      arrayNode = integers ? this.bindExpression(this.helper("$bind.int.list", [arrayExpr]), "int8[]") : this.bindExpression(arrayExpr);
+      arrayNode = integers
+        ? this.bindExpression(this.helper("$bind.int.list", [arrayExpr]), "int8[]")
+        : this.bindExpression(arrayExpr);
     } else {
       const arr = this.value(arrayExpr);
-      if (arr.type.kind !== "array") throw new UnsupportedError(arrayExpr, "`includes` on this value is not supported.");
+      if (arr.type.kind !== "array")
+        throw new UnsupportedError(arrayExpr, "`includes` on this value is not supported.");
       arrayNode = arr.node;
       elementNullable = arr.type.element?.nullable ?? true;
     }
     const hit = sql.or(
       { kind: "any", left: itemValue.node, array: arrayNode },
       // [null].includes(null) is true in JavaScript; `NULL = ANY(…)` is NULL.
-      elementNullable && itemValue.type.nullable ? sql.and(sql.is(itemValue.node, "NULL"), sql.is(sql.call("array_position", arrayNode, sql.NULL), "NOT NULL")) : sql.FALSE,
+      elementNullable && itemValue.type.nullable
+        ? sql.and(sql.is(itemValue.node, "NULL"), sql.is(sql.call("array_position", arrayNode, sql.NULL), "NOT NULL"))
+        : sql.FALSE,
     );
     return positive ? hit : sql.is(hit, "NOT TRUE");
   }
@@ -438,13 +572,24 @@ export class ClosureLowering {
       if (e.operator === ts.SyntaxKind.ExclamationToken) return this.conditionAsValue(e);
       if (e.operator === ts.SyntaxKind.MinusToken) {
         const v = this.value(e.operand);
-        if (v.type.kind !== "number" && v.type.kind !== "bigint") throw new UnsupportedError(e, "unary `-` converts its operand to a number in JavaScript.", "Negate numbers only.");
-        return { node: { kind: "unary", op: "-", operand: this.asFloat(v).node }, type: v.type.kind === "number" ? FLOAT : v.type };
+        if (v.type.kind !== "number" && v.type.kind !== "bigint")
+          throw new UnsupportedError(
+            e,
+            "unary `-` converts its operand to a number in JavaScript.",
+            "Negate numbers only.",
+          );
+        return {
+          node: { kind: "unary", op: "-", operand: this.asFloat(v).node },
+          type: v.type.kind === "number" ? FLOAT : v.type,
+        };
       }
     }
     if (ts.isConditionalExpression(e)) {
       const [a, b] = this.unifyTypes(this.value(e.whenTrue), this.value(e.whenFalse));
-      return { node: { kind: "case", whens: [{ when: this.condition(e.condition, true), then: a.node }], else: b.node }, type: mergeTypes(a.type, b.type, e) };
+      return {
+        node: { kind: "case", whens: [{ when: this.condition(e.condition, true), then: a.node }], else: b.node },
+        type: mergeTypes(a.type, b.type, e),
+      };
     }
     if (ts.isTemplateExpression(e)) {
       const parts: Value[] = [];
@@ -457,7 +602,11 @@ export class ClosureLowering {
     }
     if (ts.isCallExpression(e)) return this.callValue(e);
 
-    throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
+    throw new UnsupportedError(
+      e,
+      `\`${e.getText()}\` is not supported in a query closure.`,
+      "See the operator table in the README for what compiles.",
+    );
   }
 
   /** `a && b` / `a || b` on non-booleans: JavaScript yields one of the operands. */
@@ -466,7 +615,10 @@ export class ClosureLowering {
     const type = mergeTypes(a.type, b.type, e);
     const and = e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
     const whenTruthy = this.truthiness(a, true, e.left);
-    return { node: { kind: "case", whens: [{ when: whenTruthy, then: and ? b.node : a.node }], else: and ? a.node : b.node }, type };
+    return {
+      node: { kind: "case", whens: [{ when: whenTruthy, then: and ? b.node : a.node }], else: and ? a.node : b.node },
+      type,
+    };
   }
 
   /** `a ?? b`: b when a is null or undefined. */
@@ -477,7 +629,10 @@ export class ClosureLowering {
     if (isJson(a.type)) {
       // JSON null is a value in SQL but null in JavaScript.
       const missing = sql.or(sql.is(a.node, "NULL"), sql.binary("=", a.node, sql.literal("'null'::jsonb")));
-      return { node: { kind: "case", whens: [{ when: missing, then: this.asJson(b).node }], else: a.node }, type: { ...type, sqlType: "jsonb" } };
+      return {
+        node: { kind: "case", whens: [{ when: missing, then: this.asJson(b).node }], else: a.node },
+        type: { ...type, sqlType: "jsonb" },
+      };
     }
     return { node: sql.call("COALESCE", a.node, b.node), type };
   }
@@ -496,17 +651,38 @@ export class ClosureLowering {
       return { node: sql.binary(op, a.node, b.node), type: { kind: "bigint", nullable: false, sqlType: "bigint" } };
     }
     if (a.type.kind !== "number" || b.type.kind !== "number") {
-      throw new UnsupportedError(e, `\`${op}\` on ${a.type.kind} and ${b.type.kind} values converts them in JavaScript.`, "Use numbers (or strings with `+`).");
+      throw new UnsupportedError(
+        e,
+        `\`${op}\` on ${a.type.kind} and ${b.type.kind} values converts them in JavaScript.`,
+        "Use numbers (or strings with `+`).",
+      );
     }
     if (op === "%") {
-      if (!isIntegerValue(a) || !isIntegerValue(b)) throw new UnsupportedError(e, "`%` on non-integer numbers has no exact SQL equivalent.", "Use integer operands.");
+      if (!isIntegerValue(a) || !isIntegerValue(b))
+        throw new UnsupportedError(
+          e,
+          "`%` on non-integer numbers has no exact SQL equivalent.",
+          "Use integer operands.",
+        );
       const rem = sql.binary("%", a.node, b.node);
       // In JavaScript -4 % 2 is -0, which only shows once the result feeds more arithmetic (x / -0 is
       // -Infinity): that exact double form is kept for asFloat; comparisons use the plain remainder.
-      const negativeZero = { when: sql.and(sql.binary("<", a.node, sql.literal("0")), sql.binary("=", rem, sql.literal("0"))), then: sql.literal("'-0'::float8") };
+      const negativeZero = {
+        when: sql.and(sql.binary("<", a.node, sql.literal("0")), sql.binary("=", rem, sql.literal("0"))),
+        then: sql.literal("'-0'::float8"),
+      };
       const byZero = { when: sql.binary("=", b.node, sql.literal("0")), then: sql.literal("'NaN'::float8") };
-      if (isNonZeroLiteral(b)) return { node: rem, type: { kind: "number", nullable: false, sqlType: "integer" }, exactDouble: { kind: "case", whens: [negativeZero], else: sql.cast(rem, "float8") } };
-      return { node: { kind: "case", whens: [byZero], else: sql.cast(rem, "float8") }, type: FLOAT, exactDouble: { kind: "case", whens: [byZero, negativeZero], else: sql.cast(rem, "float8") } };
+      if (isNonZeroLiteral(b))
+        return {
+          node: rem,
+          type: { kind: "number", nullable: false, sqlType: "integer" },
+          exactDouble: { kind: "case", whens: [negativeZero], else: sql.cast(rem, "float8") },
+        };
+      return {
+        node: { kind: "case", whens: [byZero], else: sql.cast(rem, "float8") },
+        type: FLOAT,
+        exactDouble: { kind: "case", whens: [byZero, negativeZero], else: sql.cast(rem, "float8") },
+      };
     }
     const x = this.asFloat(a).node;
     const y = this.asFloat(b).node;
@@ -519,7 +695,14 @@ export class ClosureLowering {
     const zeroIsPositive = sql.binary("NOT LIKE", sql.cast(y, "text"), sql.literal("'-%'"));
     let byZero: SqlNode;
     if (typeof a.literal === "number") {
-      byZero = a.literal === 0 || Number.isNaN(a.literal) ? nan : { kind: "case", whens: [{ when: zeroIsPositive, then: a.literal > 0 ? inf : negInf }], else: a.literal > 0 ? negInf : inf };
+      byZero =
+        a.literal === 0 || Number.isNaN(a.literal)
+          ? nan
+          : {
+              kind: "case",
+              whens: [{ when: zeroIsPositive, then: a.literal > 0 ? inf : negInf }],
+              else: a.literal > 0 ? negInf : inf,
+            };
     } else {
       byZero = {
         kind: "case",
@@ -530,7 +713,14 @@ export class ClosureLowering {
         else: negInf,
       };
     }
-    return { node: { kind: "case", whens: [{ when: sql.binary("=", y, sql.literal("0")), then: byZero }], else: sql.binary("/", x, y) }, type: FLOAT };
+    return {
+      node: {
+        kind: "case",
+        whens: [{ when: sql.binary("=", y, sql.literal("0")), then: byZero }],
+        else: sql.binary("/", x, y),
+      },
+      type: FLOAT,
+    };
   }
 
   /** A number computed as double precision, the type of every JavaScript number. */
@@ -555,7 +745,12 @@ export class ClosureLowering {
           break;
         case "number":
           // JavaScript prints integers like SQL does; other doubles differ (1e-7 vs 1e-07).
-          if (!isIntegerValue(p)) throw new UnsupportedError(at, "a non-integer number turned into a string is formatted differently by SQL.", "Concatenate integer values or strings only.");
+          if (!isIntegerValue(p))
+            throw new UnsupportedError(
+              at,
+              "a non-integer number turned into a string is formatted differently by SQL.",
+              "Concatenate integer values or strings only.",
+            );
           node = p.node.kind === "literal" ? sql.literal(quoteLiteral(String(p.literal))) : sql.cast(p.node, "text");
           break;
         default:
@@ -584,20 +779,50 @@ export class ClosureLowering {
       }
       // The declared type, not the narrowed one: a branch may narrow the path to null or never,
       // but SQL evaluates it as the declared JSON value.
-      const symbol = name !== undefined ? this.checker.getSymbolAtLocation((e as ts.PropertyAccessExpression).name) : undefined;
-      const t = typeOfExpression(this.checker, symbol ? this.checker.getTypeOfSymbol(symbol) : this.checker.getTypeAtLocation(e));
-      return { node: sql.binary("->", target.node, key), type: { ...t, kind: t.kind === "unknown" ? "json" : t.kind, nullable: true, sqlType: "jsonb", jsonPath: true } };
+      const symbol =
+        name !== undefined ? this.checker.getSymbolAtLocation((e as ts.PropertyAccessExpression).name) : undefined;
+      const t = typeOfExpression(
+        this.checker,
+        symbol ? this.checker.getTypeOfSymbol(symbol) : this.checker.getTypeAtLocation(e),
+      );
+      return {
+        node: sql.binary("->", target.node, key),
+        type: { ...t, kind: t.kind === "unknown" ? "json" : t.kind, nullable: true, sqlType: "jsonb", jsonPath: true },
+      };
     }
     if (name === "length" && target.type.kind === "string") {
       // JavaScript counts UTF-16 code units: an astral character (emoji) counts twice.
       const text = this.textValue(target).node;
-      const astral = sql.binary("-", sql.call("char_length", text), sql.call("char_length", sql.call("regexp_replace", text, sql.literal("'[\\U00010000-\\U0010FFFF]'"), sql.literal("''"), sql.literal("'g'"))));
-      return { node: sql.binary("+", sql.call("char_length", text), astral), type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
+      const astral = sql.binary(
+        "-",
+        sql.call("char_length", text),
+        sql.call(
+          "char_length",
+          sql.call(
+            "regexp_replace",
+            text,
+            sql.literal("'[\\U00010000-\\U0010FFFF]'"),
+            sql.literal("''"),
+            sql.literal("'g'"),
+          ),
+        ),
+      );
+      return {
+        node: sql.binary("+", sql.call("char_length", text), astral),
+        type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" },
+      };
     }
     if (name === "length" && target.type.kind === "array") {
-      return { node: sql.call("cardinality", target.node), type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
+      return {
+        node: sql.call("cardinality", target.node),
+        type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" },
+      };
     }
-    throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
+    throw new UnsupportedError(
+      e,
+      `\`${e.getText()}\` is not supported in a query closure.`,
+      "See the operator table in the README for what compiles.",
+    );
   }
 
   /** Method calls and marker functions used as values. */
@@ -608,22 +833,40 @@ export class ClosureLowering {
       const method = e.expression.name.text;
       if (method === "startsWith" || method === "endsWith" || method === "includes") {
         const c = this.methodCondition(e, true);
-        if (c) return { node: sql.isTwoValued(c) ? c : sql.is(c, "TRUE"), type: { kind: "boolean", nullable: false, sqlType: "boolean" } };
+        if (c)
+          return {
+            node: sql.isTwoValued(c) ? c : sql.is(c, "TRUE"),
+            type: { kind: "boolean", nullable: false, sqlType: "boolean" },
+          };
       }
       const receiver = e.expression.expression;
       if (STRING_FUNCTIONS[method] && this.isStringExpression(receiver) && e.arguments.length === 0) {
         const s = this.textValue(this.value(receiver));
-        return { node: STRING_FUNCTIONS[method](s.node), type: { kind: "string", nullable: s.type.nullable, sqlType: "text" } };
+        return {
+          node: STRING_FUNCTIONS[method](s.node),
+          type: { kind: "string", nullable: s.type.nullable, sqlType: "text" },
+        };
       }
       if (method === "getTime" && e.arguments.length === 0) {
         const d = this.value(receiver);
         if (d.type.kind !== "date") throw new UnsupportedError(e, "`getTime()` is supported on Date values only.");
         // Milliseconds since the epoch, as JavaScript's Date holds them (truncated, not rounded).
-        const ms = sql.call("floor", sql.binary("*", { kind: "extract", field: "epoch", operand: d.node }, sql.literal("1000")));
-        return { node: sql.cast(ms, "float8"), type: { kind: "number", nullable: d.type.nullable, sqlType: "bigint" }, dateOf: d };
+        const ms = sql.call(
+          "floor",
+          sql.binary("*", { kind: "extract", field: "epoch", operand: d.node }, sql.literal("1000")),
+        );
+        return {
+          node: sql.cast(ms, "float8"),
+          type: { kind: "number", nullable: d.type.nullable, sqlType: "bigint" },
+          dateOf: d,
+        };
       }
     }
-    throw new UnsupportedError(e, `\`${e.getText()}\` is not supported in a query closure.`, "See the operator table in the README for what compiles.");
+    throw new UnsupportedError(
+      e,
+      `\`${e.getText()}\` is not supported in a query closure.`,
+      "See the operator table in the README for what compiles.",
+    );
   }
 
   /**
@@ -639,9 +882,11 @@ export class ClosureLowering {
 
   /** A string value as SQL text (a JSONB string path is unwrapped with `#>> '{}'`). */
   private textValue(v: Value): Value {
-    if (isJson(v.type)) return { node: sql.binary("#>>", v.node, sql.literal("'{}'")), type: { ...v.type, sqlType: "text" } };
+    if (isJson(v.type))
+      return { node: sql.binary("#>>", v.node, sql.literal("'{}'")), type: { ...v.type, sqlType: "text" } };
     // Enums, uuid, numeric and date are strings in JavaScript but not text in SQL.
-    if (v.type.kind === "string" && v.type.sqlType !== undefined && !isTextual(v.type)) return { node: sql.cast(v.node, "text"), type: { ...v.type, sqlType: "text" } };
+    if (v.type.kind === "string" && v.type.sqlType !== undefined && !isTextual(v.type))
+      return { node: sql.cast(v.node, "text"), type: { ...v.type, sqlType: "text" } };
     return v;
   }
 
@@ -649,12 +894,18 @@ export class ClosureLowering {
   private asJson(v: Value): Value {
     if (isJson(v.type)) return v;
     if (v.literal !== undefined) {
-      const json = v.literal === null ? "null" : JSON.stringify(typeof v.literal === "bigint" ? v.literal.toString() : v.literal);
+      const json =
+        v.literal === null ? "null" : JSON.stringify(typeof v.literal === "bigint" ? v.literal.toString() : v.literal);
       return { ...v, node: sql.literal(`${quoteLiteral(json)}::jsonb`), type: { ...v.type, sqlType: "jsonb" } };
     }
     if (v.node.kind === "param" && v.bound) {
       this.params[v.node.index] = this.helper("$bind.json", [v.bound]);
-      return { ...v, node: { kind: "param", index: v.node.index, cast: "jsonb" }, type: { ...v.type, sqlType: "jsonb" }, sentinel: true };
+      return {
+        ...v,
+        node: { kind: "param", index: v.node.index, cast: "jsonb" },
+        type: { ...v.type, sqlType: "jsonb" },
+        sentinel: true,
+      };
     }
     return { ...v, node: sql.call("to_jsonb", v.node), type: { ...v.type, sqlType: "jsonb" } };
   }
@@ -693,7 +944,12 @@ export class ClosureLowering {
   private literalValue(e: ts.Expression): Value {
     e = skipTransparent(e);
     if (ts.isStringLiteralLike(e)) {
-      if (e.text.includes("\0")) throw new UnsupportedError(e, "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.", "Remove the NUL character.");
+      if (e.text.includes("\0"))
+        throw new UnsupportedError(
+          e,
+          "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.",
+          "Remove the NUL character.",
+        );
       return { node: sql.literal(quoteLiteral(e.text)), type: { kind: "string", nullable: false }, literal: e.text };
     }
     const n = numberLiteralValue(e);
@@ -701,14 +957,28 @@ export class ClosureLowering {
       if (!Number.isFinite(n)) return this.bind(e);
       // An SQL integer literal has no -0; the double keeps the sign `x / -0` depends on.
       const text = Object.is(n, -0) ? "'-0'::float8" : n < 0 ? `(${n})` : String(n);
-      return { node: sql.literal(text), type: { kind: "number", nullable: false, sqlType: Number.isInteger(n) ? "integer" : undefined }, literal: n };
+      return {
+        node: sql.literal(text),
+        type: { kind: "number", nullable: false, sqlType: Number.isInteger(n) ? "integer" : undefined },
+        literal: n,
+      };
     }
-    if (ts.isBigIntLiteral(e)) return { node: sql.literal(e.text.slice(0, -1)), type: { kind: "bigint", nullable: false, sqlType: "bigint" }, literal: BigInt(e.text.slice(0, -1)) };
+    if (ts.isBigIntLiteral(e))
+      return {
+        node: sql.literal(e.text.slice(0, -1)),
+        type: { kind: "bigint", nullable: false, sqlType: "bigint" },
+        literal: BigInt(e.text.slice(0, -1)),
+      };
     if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) {
       const v = e.kind === ts.SyntaxKind.TrueKeyword;
-      return { node: v ? sql.TRUE : sql.FALSE, type: { kind: "boolean", nullable: false, sqlType: "boolean" }, literal: v };
+      return {
+        node: v ? sql.TRUE : sql.FALSE,
+        type: { kind: "boolean", nullable: false, sqlType: "boolean" },
+        literal: v,
+      };
     }
-    if (e.kind === ts.SyntaxKind.NullKeyword) return { node: sql.NULL, type: { kind: "unknown", nullable: true }, literal: null };
+    if (e.kind === ts.SyntaxKind.NullKeyword)
+      return { node: sql.NULL, type: { kind: "unknown", nullable: true }, literal: null };
     return this.bind(e);
   }
 
@@ -717,7 +987,11 @@ export class ClosureLowering {
     // A JavaScript number is a double: without the cast PostgreSQL may type the parameter from an
     // integer neighbour (a CASE branch) and reject 0.1 or NaN.
     if (type.kind !== "number") return { node: this.bindExpression(e), type, bound: e };
-    return { node: this.bindExpression(this.helper("$bind.double", [e]), "float8"), type: { ...type, sqlType: "double precision" }, bound: e };
+    return {
+      node: this.bindExpression(this.helper("$bind.double", [e]), "float8"),
+      type: { ...type, sqlType: "double precision" },
+      bound: e,
+    };
   }
 
   private bindExpression(e: ts.Expression, cast?: string): SqlNode {
@@ -733,7 +1007,8 @@ export class ClosureLowering {
    * `col > d` ⇔ `col >= d + 1ms`, `col <= d` ⇔ `col < d + 1ms`, `===` is the 1 ms range.
    */
   private compareDates(op: "=" | "<" | "<=" | ">" | ">=", a: Value, b: Value, positive: boolean): SqlNode {
-    if (this.readsRowValue(b) && !this.readsRowValue(a)) return this.compareDates(FLIPPED[op] as typeof op, b, a, positive);
+    if (this.readsRowValue(b) && !this.readsRowValue(a))
+      return this.compareDates(FLIPPED[op] as typeof op, b, a, positive);
     let hit: SqlNode;
     let sentinel = false;
     if (!this.readsRowValue(b)) {
@@ -745,11 +1020,21 @@ export class ClosureLowering {
       sentinel = true;
       const col = a.node;
       switch (op) {
-        case ">": hit = sql.binary(">=", col, bound("next")); break;
-        case ">=": hit = sql.binary(">=", col, bound("at")); break;
-        case "<": hit = sql.binary("<", col, bound("at")); break;
-        case "<=": hit = sql.binary("<", col, bound("next")); break;
-        case "=": hit = sql.and(sql.binary(">=", col, bound("at")), sql.binary("<", col, bound("next"))); break;
+        case ">":
+          hit = sql.binary(">=", col, bound("next"));
+          break;
+        case ">=":
+          hit = sql.binary(">=", col, bound("at"));
+          break;
+        case "<":
+          hit = sql.binary("<", col, bound("at"));
+          break;
+        case "<=":
+          hit = sql.binary("<", col, bound("next"));
+          break;
+        case "=":
+          hit = sql.and(sql.binary(">=", col, bound("at")), sql.binary("<", col, bound("next")));
+          break;
       }
     } else {
       const ms = (v: Value) => sql.call("date_trunc", sql.literal("'milliseconds'"), v.node);
@@ -771,9 +1056,11 @@ export class ClosureLowering {
     if (!calleeSymbol) return undefined;
     const calleeType = this.checker.getTypeAtLocation(e.expression);
     if (calleeType.getProperty("$sqlFunction")) return this.sqlFunctionCall(e, calleeSymbol);
-    const target = calleeSymbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(calleeSymbol) : calleeSymbol;
+    const target =
+      calleeSymbol.flags & ts.SymbolFlags.Alias ? this.checker.getAliasedSymbol(calleeSymbol) : calleeSymbol;
     const decl = target.declarations?.[0];
-    if (!decl || !/closql[\\/](dist|src)[\\/]runtime[\\/]markers\.(d\.ts|ts)$/.test(decl.getSourceFile().fileName)) return undefined;
+    if (!decl || !/closql[\\/](dist|src)[\\/]runtime[\\/]markers\.(d\.ts|ts)$/.test(decl.getSourceFile().fileName))
+      return undefined;
     const args = e.arguments.map((a) => this.value(a));
     const nullable = args.some((a) => a.type.nullable);
     const bool = (node: SqlNode): Value => ({ node, type: { kind: "boolean", nullable, sqlType: "boolean" } });
@@ -782,10 +1069,19 @@ export class ClosureLowering {
       case "ilike":
         return bool(sql.binary("ILIKE", text(args[0]), text(args[1])));
       case "similarity":
-        return { node: sql.call("similarity", text(args[0]), text(args[1])), type: { kind: "number", nullable, sqlType: "real", neverNaN: true } };
+        return {
+          node: sql.call("similarity", text(args[0]), text(args[1])),
+          type: { kind: "number", nullable, sqlType: "real", neverNaN: true },
+        };
       case "matches": {
         const config = args[2] ? sql.cast(args[2].node, "regconfig") : sql.literal("'english'::regconfig");
-        return bool(sql.binary("@@", sql.call("to_tsvector", config, text(args[0])), sql.call("websearch_to_tsquery", config, text(args[1]))));
+        return bool(
+          sql.binary(
+            "@@",
+            sql.call("to_tsvector", config, text(args[0])),
+            sql.call("websearch_to_tsquery", config, text(args[1])),
+          ),
+        );
       }
       case "hasKey":
         return bool(sql.binary("?", args[0].node, text(args[1])));
@@ -805,14 +1101,25 @@ export class ClosureLowering {
     const decl = target.valueDeclaration;
     const init = decl && ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
     const nameArg = init && ts.isCallExpression(init) ? init.arguments[0] : undefined;
-    if (!nameArg || !ts.isStringLiteralLike(nameArg) || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(nameArg.text)) {
-      throw new UnsupportedError(e.expression, "closql cannot find this SQL function's name.", 'Declare it in your source as `const f = sqlFunction<(…) => …>("name")`.');
+    if (
+      !nameArg ||
+      !ts.isStringLiteralLike(nameArg) ||
+      !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(nameArg.text)
+    ) {
+      throw new UnsupportedError(
+        e.expression,
+        "closql cannot find this SQL function's name.",
+        'Declare it in your source as `const f = sqlFunction<(…) => …>("name")`.',
+      );
     }
     const args = e.arguments.map((a) => this.value(a));
     const result = typeOfExpression(this.checker, this.checker.getTypeAtLocation(e));
     // The SQL return type is unknown here (it may be an integer, where `<> 'NaN'` would not even
     // type-check), so a NaN-returning function compares as PostgreSQL compares it (README limits).
-    return { node: sql.call(nameArg.text, ...args.map((a) => a.node)), type: { ...result, nullable: result.nullable || args.some((a) => a.type.nullable), neverNaN: true } };
+    return {
+      node: sql.call(nameArg.text, ...args.map((a) => a.node)),
+      type: { ...result, nullable: result.nullable || args.some((a) => a.type.nullable), neverNaN: true },
+    };
   }
 
   // ---------------------------------------------------------------- helpers
@@ -826,7 +1133,9 @@ export class ClosureLowering {
   readsRow(e: ts.Node): boolean {
     let known = this.rowDependence.get(e);
     if (known === undefined) {
-      known = ts.isIdentifier(e) ? this.isRowSymbol(e) : (ts.forEachChild(e, (c) => this.readsRow(c) || undefined) ?? false);
+      known = ts.isIdentifier(e)
+        ? this.isRowSymbol(e)
+        : (ts.forEachChild(e, (c) => this.readsRow(c) || undefined) ?? false);
       this.rowDependence.set(e, known);
     }
     return known;
@@ -834,7 +1143,10 @@ export class ClosureLowering {
 
   private isStringExpression(e: ts.Expression): boolean {
     const t = this.checker.getNonNullableType(this.checker.getTypeAtLocation(e));
-    return (t.flags & ts.TypeFlags.StringLike) !== 0 || (t.isUnion() && t.types.every((p) => (p.flags & ts.TypeFlags.StringLike) !== 0));
+    return (
+      (t.flags & ts.TypeFlags.StringLike) !== 0 ||
+      (t.isUnion() && t.types.every((p) => (p.flags & ts.TypeFlags.StringLike) !== 0))
+    );
   }
 
   private isArrayExpression(e: ts.Expression): boolean {
@@ -844,18 +1156,25 @@ export class ClosureLowering {
 
   private isBooleanExpression(e: ts.Expression): boolean {
     const t = this.checker.getTypeAtLocation(e);
-    return (t.flags & ts.TypeFlags.BooleanLike) !== 0 || (t.isUnion() && t.types.every((p) => (p.flags & ts.TypeFlags.BooleanLike) !== 0));
+    return (
+      (t.flags & ts.TypeFlags.BooleanLike) !== 0 ||
+      (t.isUnion() && t.types.every((p) => (p.flags & ts.TypeFlags.BooleanLike) !== 0))
+    );
   }
 
   /** The string literal members of an expression's type: an enum column's labels. */
   private stringLabels(e: ts.Expression): string[] {
     const t = this.checker.getTypeAtLocation(e);
-    return (t.isUnion() ? t.types : [t]).filter((p) => p.isStringLiteral()).map((p) => (p as ts.StringLiteralType).value);
+    return (t.isUnion() ? t.types : [t])
+      .filter((p) => p.isStringLiteral())
+      .map((p) => (p as ts.StringLiteralType).value);
   }
 
   private typeIncludesNull(e: ts.Expression): boolean {
     const t = this.checker.getTypeAtLocation(e);
-    return (t.isUnion() ? t.types : [t]).some((p) => (p.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0);
+    return (t.isUnion() ? t.types : [t]).some(
+      (p) => (p.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0,
+    );
   }
 
   private typeIncludesUndefined(e: ts.Expression): boolean {
@@ -877,7 +1196,8 @@ const ARITHMETIC: Partial<Record<ts.SyntaxKind, "+" | "-" | "*" | "/" | "%">> = 
 };
 
 /** Whitespace JavaScript's trim() removes (WhiteSpace and LineTerminator of ECMA-262). */
-const JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
+const JS_WHITESPACE =
+  "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
 
 /**
  * String methods. Case mapping uses ICU's root locale, which implements the full Unicode mapping
@@ -886,7 +1206,14 @@ const JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u20
 const STRING_FUNCTIONS: Record<string, (s: SqlNode) => SqlNode> = {
   toLowerCase: (s) => sql.call("lower", { kind: "collate", operand: s, collation: "und-x-icu" }),
   toUpperCase: (s) => sql.call("upper", { kind: "collate", operand: s, collation: "und-x-icu" }),
-  trim: (s) => sql.call("btrim", s, sql.literal(`E'${[...JS_WHITESPACE].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}'`)),
+  trim: (s) =>
+    sql.call(
+      "btrim",
+      s,
+      sql.literal(
+        `E'${[...JS_WHITESPACE].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")}'`,
+      ),
+    ),
 };
 
 function isJson(t: ValueType): boolean {
@@ -905,7 +1232,12 @@ function isNonZeroLiteral(v: Value): boolean {
 function mergeTypes(a: ValueType, b: ValueType, at: ts.Node): ValueType {
   const kindA = a.kind === "unknown" && a.nullable ? b.kind : a.kind;
   const kindB = b.kind === "unknown" && b.nullable ? a.kind : b.kind;
-  if (kindA !== kindB) throw new UnsupportedError(at, `the branches yield ${a.kind} and ${b.kind} values; SQL needs one type.`, "Make both branches the same type.");
+  if (kindA !== kindB)
+    throw new UnsupportedError(
+      at,
+      `the branches yield ${a.kind} and ${b.kind} values; SQL needs one type.`,
+      "Make both branches the same type.",
+    );
   const sqlType = a.sqlType === b.sqlType ? a.sqlType : kindA === "number" ? "double precision" : undefined;
   return { kind: kindA, nullable: a.nullable || b.nullable, sqlType };
 }
@@ -926,7 +1258,14 @@ const NEGATED_ORDERING = { "<": ">=", "<=": ">", ">": "<=", ">=": "<" } as const
 const FLIPPED: Record<string, string> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>" };
 
 /** Which `$bind.int` helper maps a number n to k with `col op k` ⇔ `col op n` for integer columns. */
-const INTEGER_HELPER: Record<string, string> = { "=": "eq", "<>": "eq", ">": "floor", "<=": "floor", "<": "ceil", ">=": "ceil" };
+const INTEGER_HELPER: Record<string, string> = {
+  "=": "eq",
+  "<>": "eq",
+  ">": "floor",
+  "<=": "floor",
+  "<": "ceil",
+  ">=": "ceil",
+};
 
 /** Build-time twin of `$bind.int` for a literal n: the integer k with `col op k` ⇔ `col op n`. */
 function integerBound(n: number, op: string): string {
@@ -938,7 +1277,14 @@ function integerBound(n: number, op: string): string {
 /** Parentheses, type assertions and `!` do not change what a closure computes. */
 export function skipTransparent(e: ts.Expression): ts.Expression {
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+    if (
+      ts.isParenthesizedExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isNonNullExpression(e) ||
+      ts.isSatisfiesExpression(e) ||
+      ts.isTypeAssertionExpression(e)
+    )
+      e = e.expression;
     else return e;
   }
 }
@@ -949,7 +1295,9 @@ function isNullLiteral(e: ts.Expression): boolean {
 
 function isNullish(e: ts.Expression): boolean {
   const s = skipTransparent(e);
-  return s.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === "undefined") || ts.isVoidExpression(s);
+  return (
+    s.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(s) && s.text === "undefined") || ts.isVoidExpression(s)
+  );
 }
 
 function stringLiteralValue(e: ts.Expression): string | undefined {
@@ -959,7 +1307,8 @@ function stringLiteralValue(e: ts.Expression): string | undefined {
 
 function numberLiteralValue(e: ts.Expression): number | undefined {
   if (ts.isNumericLiteral(e)) return Number(e.text);
-  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand)) return -Number(e.operand.text);
+  if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand))
+    return -Number(e.operand.text);
   return undefined;
 }
 
@@ -968,7 +1317,13 @@ function literalArray(e: ts.Expression): ts.Expression[] | undefined {
   if (!ts.isArrayLiteralExpression(e)) return undefined;
   const ok = e.elements.every((el) => {
     const s = skipTransparent(el);
-    return ts.isStringLiteralLike(s) || numberLiteralValue(s) !== undefined || s.kind === ts.SyntaxKind.NullKeyword || s.kind === ts.SyntaxKind.TrueKeyword || s.kind === ts.SyntaxKind.FalseKeyword;
+    return (
+      ts.isStringLiteralLike(s) ||
+      numberLiteralValue(s) !== undefined ||
+      s.kind === ts.SyntaxKind.NullKeyword ||
+      s.kind === ts.SyntaxKind.TrueKeyword ||
+      s.kind === ts.SyntaxKind.FalseKeyword
+    );
   });
   return ok ? [...e.elements] : undefined;
 }

@@ -27,7 +27,14 @@ export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
   // AND, OR and NOT bind loosest in SQL, so their operands never need parentheses (AND/OR print
   // their own); any other compound operand gets them.
   const operand = (n: SqlNode) => {
-    const atomic = n.kind === "column" || n.kind === "literal" || n.kind === "param" || n.kind === "call" || n.kind === "case" || n.kind === "cast" || n.kind === "extract";
+    const atomic =
+      n.kind === "column" ||
+      n.kind === "literal" ||
+      n.kind === "param" ||
+      n.kind === "call" ||
+      n.kind === "case" ||
+      n.kind === "cast" ||
+      n.kind === "extract";
     if (atomic || n.kind === "and" || n.kind === "or") visit(n);
     else {
       emit("(");

@@ -70,7 +70,8 @@ export class SchemaReader {
     if (!prop) return undefined;
     const t = this.checker.getTypeOfSymbol(prop);
     if (t.isStringLiteral()) return t.value;
-    if (t.flags & ts.TypeFlags.BooleanLiteral) return (t as unknown as { intrinsicName: string }).intrinsicName === "true";
+    if (t.flags & ts.TypeFlags.BooleanLiteral)
+      return (t as unknown as { intrinsicName: string }).intrinsicName === "true";
     return undefined;
   }
 }

@@ -12,13 +12,21 @@ export type SqlNode =
   | { readonly kind: "and" | "or"; readonly operands: readonly SqlNode[] }
   | { readonly kind: "not"; readonly operand: SqlNode }
   /** `operand IS NULL`, `IS NOT NULL`, `IS TRUE`, `IS NOT TRUE`, … */
-  | { readonly kind: "is"; readonly operand: SqlNode; readonly test: "NULL" | "NOT NULL" | "TRUE" | "NOT TRUE" | "FALSE" | "NOT FALSE" }
+  | {
+      readonly kind: "is";
+      readonly operand: SqlNode;
+      readonly test: "NULL" | "NOT NULL" | "TRUE" | "NOT TRUE" | "FALSE" | "NOT FALSE";
+    }
   | { readonly kind: "call"; readonly name: string; readonly args: readonly SqlNode[] }
   /** `left = ANY(array)` */
   | { readonly kind: "any"; readonly left: SqlNode; readonly array: SqlNode }
   /** `left IN (a, b)` */
   | { readonly kind: "in"; readonly left: SqlNode; readonly list: readonly SqlNode[] }
-  | { readonly kind: "case"; readonly whens: readonly { readonly when: SqlNode; readonly then: SqlNode }[]; readonly else: SqlNode }
+  | {
+      readonly kind: "case";
+      readonly whens: readonly { readonly when: SqlNode; readonly then: SqlNode }[];
+      readonly else: SqlNode;
+    }
   | { readonly kind: "cast"; readonly operand: SqlNode; readonly type: string }
   | { readonly kind: "collate"; readonly operand: SqlNode; readonly collation: string }
   | { readonly kind: "unary"; readonly op: "-"; readonly operand: SqlNode }
@@ -34,7 +42,11 @@ export const NULL: SqlNode = { kind: "literal", sql: "NULL" };
 export const column = (name: string): SqlNode => ({ kind: "column", name });
 export const literal = (sql: string): SqlNode => ({ kind: "literal", sql });
 export const binary = (op: string, left: SqlNode, right: SqlNode): SqlNode => ({ kind: "binary", op, left, right });
-export const is = (operand: SqlNode, test: Extract<SqlNode, { kind: "is" }>["test"]): SqlNode => ({ kind: "is", operand, test });
+export const is = (operand: SqlNode, test: Extract<SqlNode, { kind: "is" }>["test"]): SqlNode => ({
+  kind: "is",
+  operand,
+  test,
+});
 export const call = (name: string, ...args: SqlNode[]): SqlNode => ({ kind: "call", name, args });
 export const any = (left: SqlNode, array: SqlNode): SqlNode => ({ kind: "any", left, array });
 export const cast = (operand: SqlNode, type: string): SqlNode => ({ kind: "cast", operand, type });

@@ -43,7 +43,9 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
     let counter = 0;
 
     const helper = (p: string, args: ts.Expression[]): ts.Expression => {
-      const callee = p.split(".").reduce<ts.Expression>((acc, name) => f.createPropertyAccessExpression(acc, name), runtime);
+      const callee = p
+        .split(".")
+        .reduce<ts.Expression>((acc, name) => f.createPropertyAccessExpression(acc, name), runtime);
       return f.createCallExpression(callee, undefined, args);
     };
 
@@ -52,7 +54,15 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
 
     const hoist = (prefix: string, value: ts.Expression): ts.Identifier => {
       const name = f.createUniqueName(`__closql_${prefix}${counter++}`);
-      hoisted.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(name, undefined, undefined, value)], ts.NodeFlags.Const)));
+      hoisted.push(
+        f.createVariableStatement(
+          undefined,
+          f.createVariableDeclarationList(
+            [f.createVariableDeclaration(name, undefined, undefined, value)],
+            ts.NodeFlags.Const,
+          ),
+        ),
+      );
       return name;
     };
 
@@ -71,12 +81,15 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
 
     const strings = (xs: readonly string[]) => f.createArrayLiteralExpression(xs.map((x) => f.createStringLiteral(x)));
     const mapper = (fields: readonly OutputField[]) => mapperExpression(f, fields, runtime);
-    const call = (target: ts.Expression, method: string, args: ts.Expression[]) => f.createCallExpression(f.createPropertyAccessExpression(target, method), undefined, args);
+    const call = (target: ts.Expression, method: string, args: ts.Expression[]) =>
+      f.createCallExpression(f.createPropertyAccessExpression(target, method), undefined, args);
 
     const compileChain = (chain: Chain): ts.Expression => {
       const steps: CompiledStepIR[] = chain.steps.map((s) => compileStep(s, chain.table, checker, helper));
       const root = visitInner(chain.root);
-      const closures = host.options.keepClosures ? f.createArrayLiteralExpression(steps.filter((s) => s.closure).map((s) => s.closure!)) : undefined;
+      const closures = host.options.keepClosures
+        ? f.createArrayLiteralExpression(steps.filter((s) => s.closure).map((s) => s.closure!))
+        : undefined;
       const kind = chain.terminal?.method as ReadKind | undefined;
 
       if (kind && chain.rootIsTable) {
@@ -84,16 +97,29 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
         const { text, params, fields } = foldStatic(chain.table, steps, kind);
         const source = sourceOf(chain.terminal!.call);
         host.onStatement?.({ source, sql: text });
-        const compiled = hoist("q", objectLiteral({
-          text: f.createStringLiteral(text),
-          kind: f.createStringLiteral(kind),
-          map: kind === "count" || kind === "exists" ? undefined : mapper(fields),
-          source: f.createStringLiteral(source),
-          name: f.createStringLiteral(`closql_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`),
-        }));
+        const compiled = hoist(
+          "q",
+          objectLiteral({
+            text: f.createStringLiteral(text),
+            kind: f.createStringLiteral(kind),
+            map: kind === "count" || kind === "exists" ? undefined : mapper(fields),
+            source: f.createStringLiteral(source),
+            name: f.createStringLiteral(`closql_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`),
+          }),
+        );
         // Values are computed in a thunk the runtime calls, so a throw while computing one (a bad
         // .limit()) rejects the query's promise like any other query error.
-        const values = params.length === 0 ? f.createIdentifier("undefined") : f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), f.createArrayLiteralExpression(params.map(visitInner)));
+        const values =
+          params.length === 0
+            ? f.createIdentifier("undefined")
+            : f.createArrowFunction(
+                undefined,
+                undefined,
+                [],
+                undefined,
+                f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+                f.createArrayLiteralExpression(params.map(visitInner)),
+              );
         const args: ts.Expression[] = [compiled, values];
         if (closures) args.push(closures);
         return call(root, "$run", args);
@@ -102,24 +128,30 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       // Built across `if`s: each step is a precompiled fragment; the runtime joins them.
       let q = root;
       for (const s of steps) {
-        const step = hoist("s", objectLiteral({
-          kind: f.createStringLiteral(s.kind),
-          sql: strings(s.fragment.sql),
-          refs: f.createArrayLiteralExpression(s.fragment.refs.map((r) => f.createNumericLiteral(r))),
-          map: s.fields ? mapper(s.fields) : undefined,
-        }));
+        const step = hoist(
+          "s",
+          objectLiteral({
+            kind: f.createStringLiteral(s.kind),
+            sql: strings(s.fragment.sql),
+            refs: f.createArrayLiteralExpression(s.fragment.refs.map((r) => f.createNumericLiteral(r))),
+            map: s.fields ? mapper(s.fields) : undefined,
+          }),
+        );
         const args: ts.Expression[] = [step, f.createArrayLiteralExpression(s.fragment.params.map(visitInner))];
         if (host.options.keepClosures && s.closure) args.push(s.closure);
         q = call(q, "$step", args);
       }
       if (!kind) return q;
       const row = wholeRow(chain.table);
-      const plan = hoist("r", objectLiteral({
-        kind: f.createStringLiteral(kind),
-        source: f.createStringLiteral(sourceOf(chain.terminal!.call)),
-        columns: f.createStringLiteral(row.columns),
-        map: mapper(row.fields),
-      }));
+      const plan = hoist(
+        "r",
+        objectLiteral({
+          kind: f.createStringLiteral(kind),
+          source: f.createStringLiteral(sourceOf(chain.terminal!.call)),
+          columns: f.createStringLiteral(row.columns),
+          map: mapper(row.fields),
+        }),
+      );
       return call(q, "$read", [plan]);
     };
 
@@ -141,7 +173,11 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
 
     const visited = ts.visitEachChild(file, visit, context);
     if (hoisted.length === 0) return visited;
-    const importRuntime = f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamespaceImport(runtime)), f.createStringLiteral("closql"));
+    const importRuntime = f.createImportDeclaration(
+      undefined,
+      f.createImportClause(false, undefined, f.createNamespaceImport(runtime)),
+      f.createStringLiteral("closql"),
+    );
     const statements = [...visited.statements];
     // Hoisted constants go after the imports, before any code that could run a query.
     let at = 0;

@@ -56,7 +56,9 @@ function sqlTypeToValueType(sqlType: string, int8: ColumnInfo["int8"]): ValueTyp
 
 /** SQL types whose values can be NaN, which PostgreSQL treats as equal to itself and above every number. */
 export function mayBeNaN(t: ValueType): boolean {
-  return t.kind === "number" && !t.neverNaN && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint";
+  return (
+    t.kind === "number" && !t.neverNaN && t.sqlType !== "integer" && t.sqlType !== "smallint" && t.sqlType !== "bigint"
+  );
 }
 
 export function isIntegerSqlType(t: ValueType): boolean {

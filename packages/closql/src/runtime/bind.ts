@@ -28,7 +28,8 @@ export const bind = {
   int: {
     /** `col = x`: only an integer in int8's range can be equal. */
     eq(x: number | null | undefined): number | string | null {
-      if (x === undefined || x === null || !Number.isInteger(x) || x > 9223372036854775807 || x < -9223372036854775808) return null;
+      if (x === undefined || x === null || !Number.isInteger(x) || x > 9223372036854775807 || x < -9223372036854775808)
+        return null;
       return int8(x);
     },
     /** `col > x` ⇔ `col > floor(x)`; `col <= x` ⇔ `col <= floor(x)`. */
@@ -72,7 +73,8 @@ export const bind = {
   },
   /** `.limit(n)` / `.offset(n)`: a whole number. */
   count(n: number, method: string): number {
-    if (!Number.isSafeInteger(n) || n < 0) throw new ClosqlError(`closql: .${method}() takes a non-negative integer, got ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new ClosqlError(`closql: .${method}() takes a non-negative integer, got ${String(n)}`);
     return n;
   },
 };

@@ -27,7 +27,9 @@ export type TableQuery<T extends AnyTable> = Query<T> & {
   readonly $closqlRoot: true;
 };
 
-export type Database<S extends Schema> = { readonly [K in keyof S["tables"]]: TableQuery<S["tables"][K]> } & DatabaseMethods;
+export type Database<S extends Schema> = {
+  readonly [K in keyof S["tables"]]: TableQuery<S["tables"][K]>;
+} & DatabaseMethods;
 
 export interface DatabaseMethods {
   /**

@@ -14,7 +14,10 @@ export const decode = {
   int8Number(v: string | null): number | null {
     if (v === null) return null;
     const n = Number(v);
-    if (!Number.isSafeInteger(n)) throw new PrecisionLossError(`int8 value ${v} does not fit a JavaScript number exactly; use bigint() without { mode: "number" }`);
+    if (!Number.isSafeInteger(n))
+      throw new PrecisionLossError(
+        `int8 value ${v} does not fit a JavaScript number exactly; use bigint() without { mode: "number" }`,
+      );
     return n;
   },
   int8Array(v: (string | null)[] | null): (bigint | null)[] | null {
@@ -25,7 +28,9 @@ export const decode = {
   },
   /** Arrays of enums arrive as text (`{a,b}`): their type id is only known at run time. */
   textArray(v: string | null): (string | null)[] | null {
-    return v === null ? null : (pg.types.getTypeParser(1009 as never, "text") as (value: string) => (string | null)[])(v);
+    return v === null
+      ? null
+      : (pg.types.getTypeParser(1009 as never, "text") as (value: string) => (string | null)[])(v);
   },
   /** count(*) arrives as int8. */
   count(v: string): number {
@@ -47,7 +52,8 @@ const identity = (v: string) => v;
 export const closqlTypes = {
   getTypeParser(oid: number, format?: "text" | "binary"): (value: string) => unknown {
     if (oid === DATE) return identity;
-    if (oid === DATE_ARRAY || oid === NUMERIC_ARRAY) return pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => unknown;
+    if (oid === DATE_ARRAY || oid === NUMERIC_ARRAY)
+      return pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => unknown;
     return pg.types.getTypeParser(oid as never, format ?? "text") as (value: string) => unknown;
   },
 };

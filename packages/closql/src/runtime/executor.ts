@@ -31,9 +31,19 @@ export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
 /** Runs statements and turns failures into typed errors. One per connection scope. */
 export class Executor {
-  constructor(readonly target: Queryable, readonly options: ExecutorOptions) {}
+  constructor(
+    readonly target: Queryable,
+    readonly options: ExecutorOptions,
+  ) {}
 
-  async run(text: string, params: readonly unknown[], name: string | undefined, source: string | undefined, rowMode: "array" | undefined, closures?: QueryEvent["closures"]): Promise<pg.QueryResult<any>> {
+  async run(
+    text: string,
+    params: readonly unknown[],
+    name: string | undefined,
+    source: string | undefined,
+    rowMode: "array" | undefined,
+    closures?: QueryEvent["closures"],
+  ): Promise<pg.QueryResult<any>> {
     const started = performance.now();
     const config: pg.QueryConfig & { rowMode?: "array"; types: typeof closqlTypes } = {
       text,
@@ -44,11 +54,26 @@ export class Executor {
     if (name && this.options.prepare) config.name = name;
     try {
       const result = await this.target.query(config as pg.QueryConfig);
-      this.options.onQuery?.({ sql: text, params, rowCount: result.rowCount ?? result.rows.length, durationMs: performance.now() - started, source, closures });
+      this.options.onQuery?.({
+        sql: text,
+        params,
+        rowCount: result.rowCount ?? result.rows.length,
+        durationMs: performance.now() - started,
+        source,
+        closures,
+      });
       return result;
     } catch (error) {
       const wrapped = toClosqlError(error, text, source);
-      this.options.onQuery?.({ sql: text, params, rowCount: 0, durationMs: performance.now() - started, source, error: wrapped, closures });
+      this.options.onQuery?.({
+        sql: text,
+        params,
+        rowCount: 0,
+        durationMs: performance.now() - started,
+        source,
+        error: wrapped,
+        closures,
+      });
       throw wrapped;
     }
   }

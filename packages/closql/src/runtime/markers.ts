@@ -5,7 +5,9 @@ import { UncompiledQueryError } from "./errors";
  * understands them, inside query closures; calling one at run time throws.
  */
 function marker(name: string): never {
-  throw new UncompiledQueryError(`closql: ${name}() is a query marker: use it only inside a closql query closure, compiled by @closql/transformer.`);
+  throw new UncompiledQueryError(
+    `closql: ${name}() is a query marker: use it only inside a closql query closure, compiled by @closql/transformer.`,
+  );
 }
 
 /** `value ILIKE pattern`: case-insensitive LIKE; `%` and `_` in the pattern are wildcards. */
@@ -56,7 +58,8 @@ export type SqlFunction<F extends (...args: any[]) => unknown> = F & { readonly 
  * your project's source. NULL in, NULL out is PostgreSQL's rule for most functions.
  */
 export function sqlFunction<F extends (...args: any[]) => unknown>(name: string): SqlFunction<F> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name)) throw new TypeError(`closql: sqlFunction name must be an identifier, got ${name}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name))
+    throw new TypeError(`closql: sqlFunction name must be an identifier, got ${name}`);
   const f = (() => marker(name)) as unknown as SqlFunction<F>;
   return Object.assign(f, { $sqlFunction: true as const });
 }

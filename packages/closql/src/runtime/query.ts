@@ -35,7 +35,11 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   constructor(
     /** @internal */ readonly $executor: Executor,
     /** @internal */ readonly $tableName: string,
-    /** @internal */ readonly $steps: readonly { step: CompiledStep; params: readonly unknown[]; closure?: (row: any) => unknown }[] = [],
+    /** @internal */ readonly $steps: readonly {
+      step: CompiledStep;
+      params: readonly unknown[];
+      closure?: (row: any) => unknown;
+    }[] = [],
   ) {}
 
   /** Keeps the rows for which `predicate` is truthy. Several calls AND together. */
@@ -75,8 +79,19 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   }
 
   /** Runs a read the transformer folded into one constant statement. @internal */
-  async $run(compiled: CompiledRead, params: (() => readonly unknown[]) | undefined, closures?: QueryEvent["closures"]): Promise<any> {
-    const result = await this.$executor.run(compiled.text, params ? params() : NO_PARAMS, compiled.name, compiled.source, "array", closures);
+  async $run(
+    compiled: CompiledRead,
+    params: (() => readonly unknown[]) | undefined,
+    closures?: QueryEvent["closures"],
+  ): Promise<any> {
+    const result = await this.$executor.run(
+      compiled.text,
+      params ? params() : NO_PARAMS,
+      compiled.name,
+      compiled.source,
+      "array",
+      closures,
+    );
     return shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source);
   }
 
@@ -99,18 +114,36 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     for (const { step, params } of this.$steps) {
       const f: Fragment = { sql: step.sql, refs: step.refs, params };
       switch (step.kind) {
-        case "where": where.push(f); break;
-        case "orderBy": orderBy.push(f); break;
-        case "limit": parts.limit = f; break;
-        case "offset": parts.offset = f; break;
-        case "select": parts.columns = f; map = step.map!; break;
+        case "where":
+          where.push(f);
+          break;
+        case "orderBy":
+          orderBy.push(f);
+          break;
+        case "limit":
+          parts.limit = f;
+          break;
+        case "offset":
+          parts.offset = f;
+          break;
+        case "select":
+          parts.columns = f;
+          map = step.map!;
+          break;
       }
     }
     parts.where = where;
     parts.orderBy = orderBy;
     const { text, params } = assembleSelect(parts, plan.kind);
     const closures = this.$steps.flatMap((s) => (s.closure ? [s.closure] : []));
-    const result = await this.$executor.run(text, params, dynamicStatementName(text), plan.source, "array", closures.length > 0 ? closures : undefined);
+    const result = await this.$executor.run(
+      text,
+      params,
+      dynamicStatementName(text),
+      plan.source,
+      "array",
+      closures.length > 0 ? closures : undefined,
+    );
     return shapeResult(plan.kind, result.rows as unknown[][], map, plan.source);
   }
 }
@@ -135,7 +168,10 @@ function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefin
     case "first":
       return rows.length === 0 ? undefined : map!(rows[0]);
     case "one":
-      if (rows.length !== 1) throw new CardinalityError(`closql: .one() expected exactly one row, got ${rows.length === 0 ? "none" : "more than one"} (query at ${source})`);
+      if (rows.length !== 1)
+        throw new CardinalityError(
+          `closql: .one() expected exactly one row, got ${rows.length === 0 ? "none" : "more than one"} (query at ${source})`,
+        );
       return map!(rows[0]);
     case "count":
       return decode.count(rows[0][0] as string);

@@ -119,7 +119,10 @@ type Base<S extends string, D extends boolean = false, I extends ColumnMeta["int
   readonly int8: I;
 };
 
-function column<T, S extends string, D extends boolean = false>(sqlType: S, extra: Partial<ColumnConfig> = {}): Column<T, Base<S, D>> {
+function column<T, S extends string, D extends boolean = false>(
+  sqlType: S,
+  extra: Partial<ColumnConfig> = {},
+): Column<T, Base<S, D>> {
   return new Column({ sqlType, nullable: false, primaryKey: false, unique: false, ...extra });
 }
 
@@ -130,7 +133,10 @@ export const real = () => column<number, "real">("real");
 export const doublePrecision = () => column<number, "double precision">("double precision");
 /** numeric is exact: it reaches JavaScript as a string so no digit is lost. */
 export const numeric = (precision?: number, scale?: number) =>
-  column<string, "numeric">("numeric", precision === undefined ? {} : { sqlType: `numeric(${precision}${scale === undefined ? "" : `, ${scale}`})` });
+  column<string, "numeric">(
+    "numeric",
+    precision === undefined ? {} : { sqlType: `numeric(${precision}${scale === undefined ? "" : `, ${scale}`})` },
+  );
 export const text = () => column<string, "text">("text");
 export const varchar = (length?: number) =>
   column<string, "varchar">("varchar", length === undefined ? {} : { sqlType: `varchar(${length})` });
@@ -157,15 +163,32 @@ type Int8Js<Mode> = Mode extends "number" ? number : bigint;
 
 /** int8. `{ mode: "number" }` gives numbers but throws on values beyond Number.MAX_SAFE_INTEGER. */
 export function bigint(options?: Int8Options<"bigint">): Column<bigint, Base<"bigint", false, "bigint">>;
-export function bigint<Mode extends "bigint" | "number">(options: Int8Options<Mode>): Column<Int8Js<Mode>, Base<"bigint", false, Mode>>;
+export function bigint<Mode extends "bigint" | "number">(
+  options: Int8Options<Mode>,
+): Column<Int8Js<Mode>, Base<"bigint", false, Mode>>;
 export function bigint(options: Int8Options<"bigint" | "number"> = {}): AnyColumn {
-  return new Column({ sqlType: "bigint", nullable: false, primaryKey: false, unique: false, int8: options.mode ?? "bigint" });
+  return new Column({
+    sqlType: "bigint",
+    nullable: false,
+    primaryKey: false,
+    unique: false,
+    int8: options.mode ?? "bigint",
+  });
 }
 
 export function bigserial(options?: Int8Options<"bigint">): Column<bigint, Base<"bigint", true, "bigint">>;
-export function bigserial<Mode extends "bigint" | "number">(options: Int8Options<Mode>): Column<Int8Js<Mode>, Base<"bigint", true, Mode>>;
+export function bigserial<Mode extends "bigint" | "number">(
+  options: Int8Options<Mode>,
+): Column<Int8Js<Mode>, Base<"bigint", true, Mode>>;
 export function bigserial(options: Int8Options<"bigint" | "number"> = {}): AnyColumn {
-  return new Column({ sqlType: "bigint", nullable: false, primaryKey: false, unique: false, generated: true, int8: options.mode ?? "bigint" });
+  return new Column({
+    sqlType: "bigint",
+    nullable: false,
+    primaryKey: false,
+    unique: false,
+    generated: true,
+    int8: options.mode ?? "bigint",
+  });
 }
 
 /** Renders a JavaScript default value as an SQL literal for DDL. */

@@ -12,8 +12,10 @@ export function renderDdl(schema: Schema): string[] {
   const statements: string[] = [];
 
   const enums = new Map<string, readonly string[]>();
-  for (const t of tables) for (const c of columnsOf(t)) if (c.config.enum) enums.set(c.config.enum.name, c.config.enum.values);
-  for (const [name, values] of enums) statements.push(`CREATE TYPE ${quoteIdent(name)} AS ENUM (${values.map(quoteLiteral).join(", ")})`);
+  for (const t of tables)
+    for (const c of columnsOf(t)) if (c.config.enum) enums.set(c.config.enum.name, c.config.enum.values);
+  for (const [name, values] of enums)
+    statements.push(`CREATE TYPE ${quoteIdent(name)} AS ENUM (${values.map(quoteLiteral).join(", ")})`);
 
   const created = new Set<AnyTable>();
   const deferred: string[] = [];
@@ -34,7 +36,9 @@ export function renderDdl(schema: Schema): string[] {
       const parts = e.parts.map((p) => ("sql" in p ? `(${p.sql})` : quoteIdent(columnName(p)))).join(", ");
       const using = e.method && e.method !== "btree" ? ` USING ${e.method}` : "";
       const where = e.where ? ` WHERE ${e.where}` : "";
-      statements.push(`CREATE ${e.unique ? "UNIQUE " : ""}INDEX ${quoteIdent(e.name)} ON ${quoteIdent(t.$name)}${using} (${parts})${where}`);
+      statements.push(
+        `CREATE ${e.unique ? "UNIQUE " : ""}INDEX ${quoteIdent(e.name)} ON ${quoteIdent(t.$name)}${using} (${parts})${where}`,
+      );
     }
   }
   return statements;
@@ -53,13 +57,17 @@ function renderColumn(c: AnyColumn, created: Set<AnyTable>, owner: AnyTable, def
     const targetTable = target.config.table!;
     const clause = `REFERENCES ${quoteIdent(targetTable.$name)} (${quoteIdent(columnName(target))})${referentialActions(cfg.references.options)}`;
     if (created.has(targetTable) || targetTable === owner) sql += ` ${clause}`;
-    else deferred.push(`ALTER TABLE ${quoteIdent(owner.$name)} ADD FOREIGN KEY (${quoteIdent(columnName(c))}) ${clause}`);
+    else
+      deferred.push(`ALTER TABLE ${quoteIdent(owner.$name)} ADD FOREIGN KEY (${quoteIdent(columnName(c))}) ${clause}`);
   }
   return sql;
 }
 
 function referentialActions(o: { onDelete?: string; onUpdate?: string }): string {
-  return (o.onDelete ? ` ON DELETE ${o.onDelete.toUpperCase()}` : "") + (o.onUpdate ? ` ON UPDATE ${o.onUpdate.toUpperCase()}` : "");
+  return (
+    (o.onDelete ? ` ON DELETE ${o.onDelete.toUpperCase()}` : "") +
+    (o.onUpdate ? ` ON UPDATE ${o.onUpdate.toUpperCase()}` : "")
+  );
 }
 
 /** Tables sorted so that a referenced table comes first; a cycle keeps declaration order. */

@@ -16,9 +16,18 @@ export interface PgEnum<N extends string, V extends string> {
   readonly values: readonly V[];
 }
 
-export function pgEnum<N extends string, const V extends readonly [string, ...string[]]>(name: N, values: V): PgEnum<N, V[number]> {
+export function pgEnum<N extends string, const V extends readonly [string, ...string[]]>(
+  name: N,
+  values: V,
+): PgEnum<N, V[number]> {
   const make = () =>
-    new Column<V[number], EnumMeta<N>>({ sqlType: quoteIdent(name), nullable: false, primaryKey: false, unique: false, enum: { name, values } });
+    new Column<V[number], EnumMeta<N>>({
+      sqlType: quoteIdent(name),
+      nullable: false,
+      primaryKey: false,
+      unique: false,
+      enum: { name, values },
+    });
   return Object.assign(make, { enumName: name, values: [...values] as V[number][] });
 }
 

@@ -80,7 +80,9 @@ export interface TableMeta<N extends string, C extends Record<string, AnyColumn>
   readonly $extras: readonly (IndexSpec | PrimaryKeySpec | CheckSpec)[];
 }
 
-export type Table<N extends string, C extends Record<string, AnyColumn>> = TableMeta<N, C> & { readonly [K in keyof C]: C[K] };
+export type Table<N extends string, C extends Record<string, AnyColumn>> = TableMeta<N, C> & {
+  readonly [K in keyof C]: C[K];
+};
 export type AnyTable = TableMeta<string, any>;
 
 /**

@@ -52,7 +52,12 @@ function appendWhere<P>(b: StatementBuilder<P>, where: readonly Fragment<P>[]): 
   b.append(" WHERE ").appendJoined(where, " AND ");
 }
 
-function appendPaging<P>(b: StatementBuilder<P>, limit: Fragment<P> | undefined, offset: Fragment<P> | undefined, cap: number | undefined): void {
+function appendPaging<P>(
+  b: StatementBuilder<P>,
+  limit: Fragment<P> | undefined,
+  offset: Fragment<P> | undefined,
+  cap: number | undefined,
+): void {
   if (limit && cap !== undefined) {
     const literal = limit.refs.length === 0 ? Number(limit.sql[0]) : NaN;
     if (Number.isInteger(literal)) b.append(` LIMIT ${Math.min(literal, cap)}`);
