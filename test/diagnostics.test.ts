@@ -43,7 +43,7 @@ test("tspc exits non-zero and prints file(line,col) for an unsupported closure",
   const project = path.join(fixtures, "tspc-project");
   const run = spawnSync(process.execPath, [tspc, "-p", project, "--pretty", "false"], { encoding: "utf8" });
   assert.notEqual(run.status, 0);
-  assert.match(run.stdout, /index\.ts\(7,45\): error TS91001: closql: an ordering comparison with a nullable operand/);
+  assert.match(run.stdout, /index\.ts\(7,45\): error TS91003: closql: an ordering comparison with a nullable operand/);
   // The supported query in the same file compiled.
   const emitted = fs.readFileSync(path.resolve(__dirname, "fixtures/tspc-project/index.js"), "utf8");
   assert.match(emitted, /SELECT \\"id\\", \\"n\\" FROM \\"counters\\" WHERE \\"id\\" = 1 LIMIT 1/);

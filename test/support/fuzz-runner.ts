@@ -4,7 +4,7 @@ import type { Database } from "closql";
 import { compileWithClosql } from "./compile";
 import type { TestDatabase } from "./database";
 import { FuzzCase, generateCases } from "./fuzz-generator";
-import { CLOSQL_ERROR_CODE } from "@closql/transformer";
+import { isClosqlDiagnostic } from "@closql/transformer";
 import type { Fz, fuzzSchema } from "./fuzz-schema";
 
 export interface FuzzFinding {
@@ -62,11 +62,11 @@ export async function fuzzBatch(
   const started = performance.now();
   // The grammar cannot follow TypeScript's narrowing everywhere (a branch may narrow a column to
   // `never`), so cases TypeScript itself rejects are dropped and replaced; closql's own diagnostics
-  // (TS91001) are findings.
+  // (codes 91001–91999) are findings.
   let cases = generateCases(seed, Math.ceil(count * 1.3));
   let { diagnostics, output } = compileCases(file, cases);
   const illTyped = new Set(
-    diagnostics.filter((d) => d.code !== CLOSQL_ERROR_CODE).map((d) => d.line - HEADER_LINES - 1),
+    diagnostics.filter((d) => !isClosqlDiagnostic(d.code)).map((d) => d.line - HEADER_LINES - 1),
   );
   const rejected = illTyped.size;
   if (rejected > 0) {

@@ -3,7 +3,8 @@ import { createTransformer, TransformOptions } from "./transform";
 
 export { createTransformer } from "./transform";
 export type { TransformOptions, TransformHost, CompiledStatement } from "./transform";
-export { CLOSQL_ERROR_CODE } from "./diagnostic";
+export { DIAGNOSTICS, isClosqlDiagnostic } from "./diagnostics/codes";
+export type { DiagnosticKind } from "./diagnostics/codes";
 
 /** What ts-patch passes to a program transformer's factory. */
 interface TsPatchExtras {
@@ -23,8 +24,19 @@ export default function closqlTransformer(
     program,
     options: config,
     report: (d) => {
-      if (!extras) throw new Error(`closql: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-      extras.addDiagnostic(d);
+      if (extras) extras.addDiagnostic(d);
+      else {
+        // Without ts-patch's diagnostics channel (an older or other host): print every diagnostic
+        // rather than throw at the first, and still fail the build.
+        console.error(ts.formatDiagnostic(d, formatHost));
+        process.exitCode = 1;
+      }
     },
   });
 }
+
+const formatHost: ts.FormatDiagnosticsHost = {
+  getCanonicalFileName: (f) => f,
+  getCurrentDirectory: () => process.cwd(),
+  getNewLine: () => "\n",
+};

@@ -1,4 +1,5 @@
 import type { ReadKind } from "../sql/select-statement";
+import type { StepKind } from "../sql/steps";
 
 /** Turns one result row (pg `rowMode: "array"`) into the object the user sees. Emitted per query. */
 export type RowMapper = (row: unknown[]) => unknown;
@@ -17,7 +18,7 @@ export interface CompiledRead {
 
 /** One step of a chain built across `if`s, compiled at build time and joined at run time. */
 export interface CompiledStep {
-  readonly kind: "where" | "orderBy" | "limit" | "offset" | "select";
+  readonly kind: StepKind;
   readonly sql: readonly string[];
   readonly refs: readonly number[];
   /** For `select`: the mapper of the projection. */

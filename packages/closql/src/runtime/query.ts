@@ -1,6 +1,6 @@
 import type { AnyTable } from "../schema/table";
-import { assembleSelect, ReadKind, SelectParts } from "../sql/select-statement";
-import { Fragment } from "../sql/fragment";
+import type { ReadKind } from "../sql/select-statement";
+import { foldRead, StepKind } from "../sql/steps";
 import type { CompiledRead, CompiledReadPlan, CompiledStep, RowMapper } from "./compiled";
 import { decode } from "./decode";
 import { CardinalityError, UncompiledQueryError } from "./errors";
@@ -102,39 +102,12 @@ export class Query<T extends AnyTable, Out = Row<T>> {
 
   /** Joins the precompiled steps into one statement and runs it. @internal */
   async $read(plan: CompiledReadPlan): Promise<any> {
-    const parts: { -readonly [K in keyof SelectParts<unknown>]: SelectParts<unknown>[K] } = {
-      from: quoteIdent(this.$tableName),
-      columns: { sql: [plan.columns], refs: [], params: [] },
-      where: [],
-      orderBy: [],
-    };
-    let map: RowMapper = plan.map;
-    const where: Fragment[] = [];
-    const orderBy: Fragment[] = [];
-    for (const { step, params } of this.$steps) {
-      const f: Fragment = { sql: step.sql, refs: step.refs, params };
-      switch (step.kind) {
-        case "where":
-          where.push(f);
-          break;
-        case "orderBy":
-          orderBy.push(f);
-          break;
-        case "limit":
-          parts.limit = f;
-          break;
-        case "offset":
-          parts.offset = f;
-          break;
-        case "select":
-          parts.columns = f;
-          map = step.map!;
-          break;
-      }
-    }
-    parts.where = where;
-    parts.orderBy = orderBy;
-    const { text, params } = assembleSelect(parts, plan.kind);
+    const steps = this.$steps.map(({ step, params }) => ({
+      kind: step.kind,
+      fragment: { sql: step.sql, refs: step.refs, params },
+      map: step.map,
+    }));
+    const { text, params, map } = foldRead(quoteIdent(this.$tableName), plan, steps, plan.kind);
     const closures = this.$steps.flatMap((s) => (s.closure ? [s.closure] : []));
     const result = await this.$executor.run(
       text,
@@ -179,3 +152,7 @@ function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefin
       return rows[0][0] === true;
   }
 }
+
+/** Every step and read kind is a method of Query (closql's own build fails otherwise). */
+type QueryMethods = { readonly [K in StepKind | ReadKind]: (...args: never[]) => unknown };
+void (Query.prototype satisfies QueryMethods);

@@ -1,8 +1,10 @@
 /**
- * The pure SQL helpers shared by the runtime and the transformer. The transformer imports this
- * module only (`closql/dist/sql`), so loading it at build time does not load `pg`.
+ * `closql/sql`: the pure SQL helpers shared by the runtime and the transformer. Loading it does not
+ * load `pg`, so the transformer can import it at build time.
  */
 export { snakeCase, quoteIdent, quoteLiteral } from "./identifiers";
-export { assembleSelect } from "./select-statement";
+export { assembleSelect, READ_KINDS } from "./select-statement";
 export type { SelectParts, ReadKind } from "./select-statement";
+export { STEP_KINDS, foldRead } from "./steps";
+export type { StepKind, FoldStep, WholeRow } from "./steps";
 export type { Fragment, FragmentShape } from "./fragment";

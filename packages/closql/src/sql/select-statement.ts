@@ -1,7 +1,8 @@
 import { Fragment, StatementBuilder } from "./fragment";
 
 /** What a read ends with; decides the statement's outer shape and how rows become a result. */
-export type ReadKind = "all" | "first" | "one" | "count" | "exists";
+export const READ_KINDS = ["all", "first", "one", "count", "exists"] as const;
+export type ReadKind = (typeof READ_KINDS)[number];
 
 /** The parts of a read, each compiled at build time. */
 export interface SelectParts<P> {

@@ -1,12 +1,16 @@
+import type { Binding } from "./binding";
+
 /**
  * The small SQL expression tree closures are lowered to. Nodes are plain immutable data; one printer
- * (print.ts) turns them into text. `param` holes index the lowering's list of bound expressions.
+ * (print/print-sql.ts) turns them into text. A `param` node carries its binding: the printer gives
+ * each distinct binding one `$n`, so a node used twice binds its value once.
  */
 export type SqlNode =
-  | { readonly kind: "column"; readonly name: string }
+  /** A column; `table` qualifies it when a statement reads several tables or aliases. */
+  | { readonly kind: "column"; readonly name: string; readonly table?: string }
   /** A literal, already rendered as SQL (`'admin'`, `42`, `TRUE`, `NULL`). */
   | { readonly kind: "literal"; readonly sql: string }
-  | { readonly kind: "param"; readonly index: number; readonly cast?: string }
+  | { readonly kind: "param"; readonly binding: Binding; readonly cast?: string }
   /** Comparison, arithmetic, LIKE, `||`: printed `left op right`. */
   | { readonly kind: "binary"; readonly op: string; readonly left: SqlNode; readonly right: SqlNode }
   | { readonly kind: "and" | "or"; readonly operands: readonly SqlNode[] }
@@ -32,6 +36,13 @@ export type SqlNode =
   | { readonly kind: "unary"; readonly op: "-"; readonly operand: SqlNode }
   /** `extract(field FROM operand)` */
   | { readonly kind: "extract"; readonly field: string; readonly operand: SqlNode }
+  /** An ORDER BY key: `expression DESC NULLS LAST`. */
+  | {
+      readonly kind: "sort";
+      readonly operand: SqlNode;
+      readonly direction: "asc" | "desc";
+      readonly nulls?: "first" | "last";
+    }
   /** A select-list entry: `expression AS "name"`. */
   | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string };
 
@@ -39,7 +50,8 @@ export const TRUE: SqlNode = { kind: "literal", sql: "TRUE" };
 export const FALSE: SqlNode = { kind: "literal", sql: "FALSE" };
 export const NULL: SqlNode = { kind: "literal", sql: "NULL" };
 
-export const column = (name: string): SqlNode => ({ kind: "column", name });
+export const column = (name: string, table?: string): SqlNode =>
+  table === undefined ? { kind: "column", name } : { kind: "column", name, table };
 export const literal = (sql: string): SqlNode => ({ kind: "literal", sql });
 export const binary = (op: string, left: SqlNode, right: SqlNode): SqlNode => ({ kind: "binary", op, left, right });
 export const is = (operand: SqlNode, test: Extract<SqlNode, { kind: "is" }>["test"]): SqlNode => ({
@@ -50,6 +62,13 @@ export const is = (operand: SqlNode, test: Extract<SqlNode, { kind: "is" }>["tes
 export const call = (name: string, ...args: SqlNode[]): SqlNode => ({ kind: "call", name, args });
 export const any = (left: SqlNode, array: SqlNode): SqlNode => ({ kind: "any", left, array });
 export const cast = (operand: SqlNode, type: string): SqlNode => ({ kind: "cast", operand, type });
+export const param = (binding: Binding, cast?: string): SqlNode => ({ kind: "param", binding, cast });
+export const caseWhen = (when: SqlNode, then: SqlNode, otherwise: SqlNode): SqlNode => ({
+  kind: "case",
+  whens: [{ when, then }],
+  else: otherwise,
+});
+export const collate = (operand: SqlNode, collation: string): SqlNode => ({ kind: "collate", operand, collation });
 
 /** AND, flattening nested ANDs and dropping TRUE; FALSE absorbs. */
 export function and(...operands: SqlNode[]): SqlNode {

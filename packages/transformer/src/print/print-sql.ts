@@ -1,24 +1,26 @@
-import type { Fragment } from "closql/dist/sql";
-import type { SqlNode } from "./sql-node";
+import { quoteIdent, type Fragment } from "closql/sql";
+import type { Binding } from "../ir/binding";
+import type { SqlNode } from "../ir/sql-node";
 
 /**
- * The one SQL printer. Returns a fragment whose holes index `params` (whatever the lowering bound:
- * TypeScript expressions in the transformer). Compound operands are parenthesized; AND/OR always are,
- * so the printed text never depends on operator precedence.
+ * The one SQL expression printer. Returns a fragment with a hole per distinct binding (a node used
+ * twice, like `$1` in `("x" = $1 OR ("x" IS NULL AND $1 IS NULL))`, binds its value once); the
+ * statement assembler numbers the holes. Compound operands are parenthesized; AND/OR always are, so
+ * the printed text never depends on operator precedence.
  */
-export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
+export function printSql(node: SqlNode): Fragment<Binding> {
   const sql: string[] = [""];
   const refs: number[] = [];
-  const used = new Map<number, number>();
-  const fragmentParams: P[] = [];
+  const used = new Map<Binding, number>();
+  const fragmentParams: Binding[] = [];
 
   const emit = (s: string) => (sql[sql.length - 1] += s);
-  const hole = (index: number) => {
-    let local = used.get(index);
+  const hole = (binding: Binding) => {
+    let local = used.get(binding);
     if (local === undefined) {
       local = fragmentParams.length;
-      fragmentParams.push(params[index]);
-      used.set(index, local);
+      fragmentParams.push(binding);
+      used.set(binding, local);
     }
     refs.push(local);
     sql.push("");
@@ -46,13 +48,14 @@ export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
   const visit = (n: SqlNode): void => {
     switch (n.kind) {
       case "column":
-        emit(`"${n.name.replace(/"/g, '""')}"`);
+        if (n.table !== undefined) emit(`${quoteIdent(n.table)}.`);
+        emit(quoteIdent(n.name));
         return;
       case "literal":
         emit(n.sql);
         return;
       case "param":
-        hole(n.index);
+        hole(n.binding);
         if (n.cast) emit(`::${n.cast}`);
         return;
       case "binary":
@@ -127,7 +130,12 @@ export function printSql<P>(node: SqlNode, params: readonly P[]): Fragment<P> {
         return;
       case "alias":
         visit(n.operand);
-        emit(` AS "${n.name.replace(/"/g, '""')}"`);
+        emit(` AS ${quoteIdent(n.name)}`);
+        return;
+      case "sort":
+        visit(n.operand);
+        if (n.direction === "desc") emit(" DESC");
+        if (n.nulls) emit(` NULLS ${n.nulls.toUpperCase()}`);
         return;
       case "collate":
         operand(n.operand);

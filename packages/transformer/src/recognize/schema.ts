@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { snakeCase } from "closql/dist/sql";
+import { snakeCase } from "closql/sql";
 
 /** A column as the transformer sees it: everything comes from the schema declaration's types. */
 export interface ColumnInfo {

@@ -1,0 +1,106 @@
+/**
+ * Every kind of refusal, with its stable diagnostic code (shown by TypeScript as `TS<code>`) and one
+ * example of a closure that gets it. The README's diagnostics table lists the same entries, and
+ * packages/transformer/test checks that each example really gets its code.
+ */
+export const DIAGNOSTICS = {
+  unsupportedExpression: {
+    code: 91001,
+    summary: "an expression, method or operator with no faithful SQL translation",
+    example: `u.name.localeCompare(x) > 0`,
+  },
+  closureForm: {
+    code: 91002,
+    summary: "the closure is not an inline arrow function of one row with a single expression",
+    example: `({ age }) => age > 3`,
+  },
+  nullableOrdering: {
+    code: 91003,
+    summary: "`<`, `<=`, `>`, `>=` with an operand that may be null (JavaScript turns null into 0)",
+    example: `u.age! < 30`,
+  },
+  referenceEquality: {
+    code: 91004,
+    summary: "`===` on Dates, arrays or objects, which JavaScript compares by reference",
+    example: `u.createdAt === since`,
+  },
+  undefinedColumn: {
+    code: 91005,
+    summary: "a column compared with `undefined` (NULL arrives as null, so it is always false)",
+    example: `u.nickname === undefined`,
+  },
+  typeConversion: {
+    code: 91006,
+    summary: "`==` between different types, or an operator that converts its operands' types",
+    example: `u.name < u.age`,
+  },
+  mixedBranches: {
+    code: 91007,
+    summary: "the branches of `?:`, `??`, `&&` or `||` yield values of different types",
+    example: `(u.age ?? "none") === x`,
+  },
+  inexactRemainder: {
+    code: 91008,
+    summary: "`%` on operands that are not known to be integers",
+    example: `u.age !== null && u.age % n === 0`,
+  },
+  stringConversion: {
+    code: 91009,
+    summary: "a value turned into a string that SQL formats differently from JavaScript",
+    example: "`${u.createdAt}` === x",
+  },
+  unknownTruthiness: {
+    code: 91010,
+    summary: "a value whose JavaScript truthiness closql cannot tell",
+    example: `!sqlFunction<() => unknown>("f")()`,
+  },
+  methodArguments: {
+    code: 91011,
+    summary: "a query method or string method called with arguments closql cannot compile",
+    example: `u.name.startsWith(x, 1)`,
+  },
+  literalOption: {
+    code: 91012,
+    summary: "an option SQL cannot bind (sort direction, nulls order) is not a literal",
+    example: `.orderBy((u) => u.id, direction)`,
+  },
+  selectShape: {
+    code: 91013,
+    summary: "`select` does not return an object literal of `key: expression` properties",
+    example: `.select((u) => ({ ...u }))`,
+  },
+  unknownColumn: {
+    code: 91014,
+    summary: "a property of the row that is not a column of its table",
+    example: `u["no_such_column"] === 1`,
+  },
+  unrepresentableValue: {
+    code: 91015,
+    summary: "a literal PostgreSQL cannot represent (a NUL character in text)",
+    example: `u.name === "a\\u0000"`,
+  },
+  jsonPathKey: {
+    code: 91016,
+    summary: "a JSONB path key that is not a literal property name or index",
+    example: `u.meta?.[key] === 1`,
+  },
+  sqlFunctionName: {
+    code: 91017,
+    summary: "a function used like `sqlFunction` whose SQL name closql cannot find",
+    example: `makeFunction()(u.name) > 0`,
+  },
+  internalError: {
+    code: 91999,
+    summary: "closql itself failed on this query: a closql bug (please report it); the rest of the build goes on",
+    example: "",
+  },
+} as const;
+
+export type DiagnosticKind = keyof typeof DIAGNOSTICS;
+
+const CODES = new Set<number>(Object.values(DIAGNOSTICS).map((d) => d.code));
+
+/** Is this a diagnostic closql reported (as opposed to one of TypeScript's own)? */
+export function isClosqlDiagnostic(code: number): boolean {
+  return CODES.has(code);
+}

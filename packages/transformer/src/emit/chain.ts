@@ -1,0 +1,112 @@
+import ts from "typescript";
+import { createHash } from "node:crypto";
+import type { Binding } from "../ir/binding";
+import type { CompiledStep, ReadStatement } from "../ir/statement";
+import type { Chain } from "../recognize/chain";
+import { wholeRow } from "../print/statement";
+import { bindingExpression } from "./bindings";
+import type { FileEmitter } from "./file-emitter";
+import { mapperExpression } from "./mapper";
+
+/** Turns a kept expression (a chain's root, a bound value) into output, compiling queries inside it. */
+export type VisitExpression = (e: ts.Expression) => ts.Expression;
+
+/** What the emitted code keeps of the original closures, for differential testing. */
+export interface EmitOptions {
+  readonly keepClosures: boolean;
+}
+
+/**
+ * A chain whose whole history is known, folded into one statement: a hoisted constant
+ * `{ text, kind, map, source, name }` and `root.$run(constant, () => [params…])`.
+ */
+export function emitStaticRead(
+  out: FileEmitter,
+  chain: Chain,
+  steps: readonly CompiledStep[],
+  read: ReadStatement,
+  source: string,
+  visit: VisitExpression,
+  options: EmitOptions,
+): ts.Expression {
+  const f = out.f;
+  // The root first: queries nested in it are hoisted before this one, as they run before it.
+  const root = visit(chain.root);
+  const counted = read.kind === "count" || read.kind === "exists";
+  const compiled = out.hoist(
+    "q",
+    out.objectLiteral({
+      text: f.createStringLiteral(read.text),
+      kind: f.createStringLiteral(read.kind),
+      map: counted ? undefined : mapperExpression(f, read.fields, out.runtime),
+      source: f.createStringLiteral(source),
+      name: f.createStringLiteral(`closql_${createHash("sha1").update(read.text).digest("hex").slice(0, 16)}`),
+    }),
+  );
+  // Values are computed in a thunk the runtime calls, so a throw while computing one (a bad
+  // .limit()) rejects the query's promise like any other query error.
+  const values =
+    read.params.length === 0
+      ? f.createIdentifier("undefined")
+      : f.createArrowFunction(
+          undefined,
+          undefined,
+          [],
+          undefined,
+          f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+          f.createArrayLiteralExpression(boundValues(out, read.params, visit)),
+        );
+  const args: ts.Expression[] = [compiled, values];
+  if (options.keepClosures)
+    args.push(f.createArrayLiteralExpression(steps.flatMap((s) => (s.closure ? [s.closure] : []))));
+  return callMethod(f, root, "$run", args);
+}
+
+/**
+ * A chain built across `if`s: each step a hoisted precompiled fragment, `q.$step(fragment, [values])`,
+ * and at the terminal `q.$read(plan)`, which the runtime folds with the same fold as build time.
+ */
+export function emitFragments(
+  out: FileEmitter,
+  chain: Chain,
+  steps: readonly CompiledStep[],
+  visit: VisitExpression,
+  options: EmitOptions,
+): ts.Expression {
+  const f = out.f;
+  let q = visit(chain.root);
+  for (const s of steps) {
+    const step = out.hoist(
+      "s",
+      out.objectLiteral({
+        kind: f.createStringLiteral(s.kind),
+        sql: f.createArrayLiteralExpression(s.fragment.sql.map((x) => f.createStringLiteral(x))),
+        refs: f.createArrayLiteralExpression(s.fragment.refs.map((r) => f.createNumericLiteral(r))),
+        map: s.fields ? mapperExpression(f, s.fields, out.runtime) : undefined,
+      }),
+    );
+    const args: ts.Expression[] = [step, f.createArrayLiteralExpression(boundValues(out, s.fragment.params, visit))];
+    if (options.keepClosures && s.closure) args.push(s.closure);
+    q = callMethod(f, q, "$step", args);
+  }
+  if (!chain.terminal) return q;
+  const row = wholeRow(chain.table);
+  const plan = out.hoist(
+    "r",
+    out.objectLiteral({
+      kind: f.createStringLiteral(chain.terminal.method.kind),
+      source: f.createStringLiteral(out.sourceOf(chain.terminal.call)),
+      columns: f.createStringLiteral(row.columns),
+      map: mapperExpression(f, row.map, out.runtime),
+    }),
+  );
+  return callMethod(f, q, "$read", [plan]);
+}
+
+function boundValues(out: FileEmitter, params: readonly Binding[], visit: VisitExpression): ts.Expression[] {
+  return params.map((b) => bindingExpression(out.f, out.runtime, b, visit(b.expr)));
+}
+
+function callMethod(f: ts.NodeFactory, target: ts.Expression, method: string, args: ts.Expression[]) {
+  return f.createCallExpression(f.createPropertyAccessExpression(target, method), undefined, args);
+}

@@ -1,0 +1,41 @@
+import type ts from "typescript";
+
+/**
+ * A value bound as `$n`: the row-independent TypeScript expression JavaScript evaluates at run time,
+ * and how that value becomes the parameter. Plain data: lowering decides it, emit turns it into a
+ * call of a runtime helper (emit/bindings.ts), so no lowering code writes TypeScript output.
+ */
+export interface Binding {
+  readonly expr: ts.Expression;
+  readonly via: BindVia;
+}
+
+export type BindVia =
+  /** The value as it is. */
+  | { readonly kind: "value" }
+  /** `!!(x)`: JavaScript truthiness, decided in JavaScript. */
+  | { readonly kind: "truthy" }
+  /** `(x) === undefined` */
+  | { readonly kind: "isUndefined" }
+  /** `(x) == null` */
+  | { readonly kind: "isNullish" }
+  /** A double for float8 arithmetic, keeping -0. */
+  | { readonly kind: "double" }
+  /** A number compared as a number: NaN becomes NULL. */
+  | { readonly kind: "number" }
+  /** Against an integer column: the integer k with `col op k` ⇔ `col op x`. */
+  | { readonly kind: "int"; readonly edge: "eq" | "floor" | "ceil" }
+  /** `list.includes(intColumn)`: only the list's integers. */
+  | { readonly kind: "intList" }
+  /** Compared with a JSONB path: JSON text. */
+  | { readonly kind: "json" }
+  /** Against a timestamp: the Date itself (`at`) or 1 ms later (`next`); `fromMs` for a number of ms. */
+  | { readonly kind: "date"; readonly edge: "at" | "next"; readonly fromMs: boolean }
+  /** Compared with an enum column: a non-label becomes NULL (matches nothing). */
+  | { readonly kind: "oneOf"; readonly labels: readonly string[] }
+  /** A LIKE pattern with `%`, `_` and `\` escaped. */
+  | { readonly kind: "like"; readonly method: "startsWith" | "endsWith" | "includes" }
+  /** `.limit(n)` / `.offset(n)`: checked to be a non-negative integer. */
+  | { readonly kind: "count"; readonly method: "limit" | "offset" };
+
+export const bindValue = (expr: ts.Expression, via: BindVia = { kind: "value" }): Binding => ({ expr, via });

@@ -1,0 +1,20 @@
+import type { ValueType } from "./value-type";
+
+/** How one result column becomes a field of the row object: its key and the decoder it needs, if any. */
+export interface OutputField {
+  readonly key: string;
+  readonly decoder?: Decoder;
+}
+
+/** The runtime's `$decode` helpers a row mapper may call (checked against closql in emit/runtime.ts). */
+export type Decoder = "int8" | "int8Number" | "int8Array" | "int8NumberArray" | "textArray";
+
+export function decoderFor(t: ValueType): Decoder | undefined {
+  if (t.sqlType === "bigint") return t.kind === "bigint" ? "int8" : "int8Number";
+  if (t.kind === "array" && t.element?.sqlType === "bigint") {
+    return t.element.kind === "bigint" ? "int8Array" : "int8NumberArray";
+  }
+  // Enum arrays have no type parser in pg (their oid varies per database).
+  if (t.kind === "array" && t.element?.sqlType?.startsWith('"')) return "textArray";
+  return undefined;
+}

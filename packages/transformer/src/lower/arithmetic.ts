@@ -1,0 +1,120 @@
+import ts from "typescript";
+import { Refusal } from "../diagnostics/refusal";
+import * as sql from "../ir/sql-node";
+import type { SqlNode } from "../ir/sql-node";
+import { FLOAT } from "../ir/value-type";
+import type { LoweringContext } from "./context";
+import { asFloat, isIntegerValue, isNonZeroLiteral } from "./numbers";
+import { concat } from "./strings";
+import { lowerValue, Value } from "./value";
+
+type ArithmeticOp = "+" | "-" | "*" | "/" | "%";
+
+export const ARITHMETIC: Partial<Record<ts.SyntaxKind, ArithmeticOp>> = {
+  [ts.SyntaxKind.PlusToken]: "+",
+  [ts.SyntaxKind.MinusToken]: "-",
+  [ts.SyntaxKind.AsteriskToken]: "*",
+  [ts.SyntaxKind.SlashToken]: "/",
+  [ts.SyntaxKind.PercentToken]: "%",
+};
+
+/**
+ * `+ - * / %` with JavaScript's number semantics: numbers are IEEE doubles, so integer columns are
+ * computed as double precision (no integer division, no int4 overflow); division by zero gives
+ * ±Infinity or NaN as in JavaScript instead of an SQL error. `+` with a string operand concatenates.
+ */
+export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: ArithmeticOp): Value {
+  const a = lowerValue(cx, e.left);
+  const b = lowerValue(cx, e.right);
+  if (op === "+" && (a.type.kind === "string" || b.type.kind === "string")) return concat([a, b], e);
+  if (a.type.kind === "bigint" && b.type.kind === "bigint") {
+    // BigInt arithmetic is exact and `/` truncates, as int8 does (an int8 overflow is an SQL error).
+    return { node: sql.binary(op, a.node, b.node), type: { kind: "bigint", nullable: false, sqlType: "bigint" } };
+  }
+  if (a.type.kind !== "number" || b.type.kind !== "number") {
+    throw new Refusal(
+      "typeConversion",
+      e,
+      `\`${op}\` on ${a.type.kind} and ${b.type.kind} values converts them in JavaScript.`,
+      "Use numbers (or strings with `+`).",
+    );
+  }
+  if (op === "%") return remainder(e, a, b);
+  const x = asFloat(a).node;
+  const y = asFloat(b).node;
+  if (op !== "/" || isNonZeroLiteral(b)) return { node: sql.binary(op, x, y), type: FLOAT };
+  return {
+    node: sql.caseWhen(sql.binary("=", y, sql.literal("0")), divisionByZero(a, x, y), sql.binary("/", x, y)),
+    type: FLOAT,
+  };
+}
+
+/**
+ * x / ±0 in JavaScript: NaN for 0 and NaN, otherwise ±Infinity by the signs of x and of the zero
+ * (PostgreSQL's float8 keeps -0 too: its text form starts with "-").
+ */
+function divisionByZero(a: Value, x: SqlNode, y: SqlNode): SqlNode {
+  const inf = sql.literal("'Infinity'::float8");
+  const negInf = sql.literal("'-Infinity'::float8");
+  const nan = sql.literal("'NaN'::float8");
+  const zeroIsPositive = sql.binary("NOT LIKE", sql.cast(y, "text"), sql.literal("'-%'"));
+  if (typeof a.literal === "number") {
+    if (a.literal === 0 || Number.isNaN(a.literal)) return nan;
+    return sql.caseWhen(zeroIsPositive, a.literal > 0 ? inf : negInf, a.literal > 0 ? negInf : inf);
+  }
+  return {
+    kind: "case",
+    whens: [
+      { when: sql.or(sql.binary("=", x, sql.literal("'NaN'")), sql.binary("=", x, sql.literal("0"))), then: nan },
+      { when: sql.binary("=", sql.binary(">", x, sql.literal("0")), zeroIsPositive), then: inf },
+    ],
+    else: negInf,
+  };
+}
+
+/** `%` of integers, which SQL computes exactly, keeping the dividend's sign as JavaScript does. */
+function remainder(e: ts.BinaryExpression, a: Value, b: Value): Value {
+  if (!isIntegerValue(a) || !isIntegerValue(b)) {
+    throw new Refusal(
+      "inexactRemainder",
+      e,
+      "`%` on non-integer numbers has no exact SQL equivalent.",
+      "Use integer operands.",
+    );
+  }
+  const rem = sql.binary("%", a.node, b.node);
+  // In JavaScript -4 % 2 is -0, which only shows once the result feeds more arithmetic (x / -0 is
+  // -Infinity): that exact double form is kept for asFloat; comparisons use the plain remainder.
+  const negativeZero = {
+    when: sql.and(sql.binary("<", a.node, sql.literal("0")), sql.binary("=", rem, sql.literal("0"))),
+    then: sql.literal("'-0'::float8"),
+  };
+  const byZero = { when: sql.binary("=", b.node, sql.literal("0")), then: sql.literal("'NaN'::float8") };
+  const asDouble = sql.cast(rem, "float8");
+  if (isNonZeroLiteral(b)) {
+    const exactDouble: SqlNode = { kind: "case", whens: [negativeZero], else: asDouble };
+    return { node: rem, type: { kind: "number", nullable: false, sqlType: "integer" }, exactDouble };
+  }
+  return {
+    node: { kind: "case", whens: [byZero], else: asDouble },
+    type: FLOAT,
+    exactDouble: { kind: "case", whens: [byZero, negativeZero], else: asDouble },
+  };
+}
+
+/** Unary `-`. */
+export function negate(cx: LoweringContext, e: ts.PrefixUnaryExpression): Value {
+  const v = lowerValue(cx, e.operand);
+  if (v.type.kind !== "number" && v.type.kind !== "bigint") {
+    throw new Refusal(
+      "typeConversion",
+      e,
+      "unary `-` converts its operand to a number in JavaScript.",
+      "Negate numbers only.",
+    );
+  }
+  return {
+    node: { kind: "unary", op: "-", operand: asFloat(v).node },
+    type: v.type.kind === "number" ? FLOAT : v.type,
+  };
+}

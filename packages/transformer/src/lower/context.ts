@@ -1,0 +1,102 @@
+import ts from "typescript";
+import { Refusal } from "../diagnostics/refusal";
+import type { TableInfo } from "../recognize/schema";
+
+/** A table a closure's row parameter stands for. */
+export interface RowSource {
+  readonly table: TableInfo;
+  /** How its columns are qualified in SQL when a statement reads several tables or aliases. */
+  readonly qualifier?: string;
+}
+
+/**
+ * What lowering one closure needs: the type checker and the scope of row parameters (one per table or
+ * alias the closure receives). Lowering is otherwise pure: every function takes this context and a
+ * piece of the closure and returns SQL nodes, whose params carry their bindings as data.
+ */
+export class LoweringContext {
+  private readonly scope = new Map<ts.Symbol, RowSource>();
+  private readonly rowDependence = new Map<ts.Node, boolean>();
+
+  constructor(
+    readonly checker: ts.TypeChecker,
+    closure: ts.ArrowFunction | ts.FunctionExpression,
+    sources: readonly RowSource[],
+  ) {
+    if (closure.parameters.length > sources.length) {
+      const what = sources.length === 1 ? "one parameter, the row" : `${sources.length} parameters, one row per table`;
+      throw new Refusal("closureForm", closure.parameters[sources.length], `this closure takes ${what}.`);
+    }
+    closure.parameters.forEach((param, i) => {
+      if (!ts.isIdentifier(param.name)) {
+        throw new Refusal(
+          "closureForm",
+          param.name,
+          "destructuring the row parameter is not supported.",
+          "Write `u => u.col` instead.",
+        );
+      }
+      const symbol = checker.getSymbolAtLocation(param.name);
+      if (symbol) this.scope.set(symbol, sources[i]);
+    });
+  }
+
+  /** The table a row parameter stands for, if `id` is one. */
+  rowSource(id: ts.Identifier): RowSource | undefined {
+    const s = this.checker.getSymbolAtLocation(id);
+    return s === undefined ? undefined : this.scope.get(s);
+  }
+
+  /** Does this expression read a row (one of the closure's parameters)? */
+  readsRow(e: ts.Node): boolean {
+    let known = this.rowDependence.get(e);
+    if (known === undefined) {
+      known = ts.isIdentifier(e)
+        ? this.rowSource(e) !== undefined
+        : (ts.forEachChild(e, (c) => this.readsRow(c) || undefined) ?? false);
+      this.rowDependence.set(e, known);
+    }
+    return known;
+  }
+
+  typeOf(e: ts.Node): ts.Type {
+    return this.checker.getTypeAtLocation(e);
+  }
+
+  isStringExpression(e: ts.Expression): boolean {
+    return this.everyPart(this.checker.getNonNullableType(this.typeOf(e)), ts.TypeFlags.StringLike);
+  }
+
+  isBooleanExpression(e: ts.Expression): boolean {
+    return this.everyPart(this.typeOf(e), ts.TypeFlags.BooleanLike);
+  }
+
+  isArrayExpression(e: ts.Expression): boolean {
+    const t = this.checker.getNonNullableType(this.typeOf(e));
+    return this.checker.isArrayType(t) || this.checker.isTupleType(t);
+  }
+
+  /** The string literal members of an expression's type: an enum column's labels. */
+  stringLabels(e: ts.Expression): string[] {
+    return parts(this.typeOf(e))
+      .filter((p) => p.isStringLiteral())
+      .map((p) => (p as ts.StringLiteralType).value);
+  }
+
+  typeIncludesNull(e: ts.Expression): boolean {
+    const nullish = ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
+    return parts(this.typeOf(e)).some((p) => (p.flags & nullish) !== 0);
+  }
+
+  typeIncludesUndefined(e: ts.Expression): boolean {
+    return parts(this.typeOf(e)).some((p) => (p.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)) !== 0);
+  }
+
+  private everyPart(t: ts.Type, flags: ts.TypeFlags): boolean {
+    return (t.flags & flags) !== 0 || (t.isUnion() && t.types.every((p) => (p.flags & flags) !== 0));
+  }
+}
+
+function parts(t: ts.Type): readonly ts.Type[] {
+  return t.isUnion() ? t.types : [t];
+}

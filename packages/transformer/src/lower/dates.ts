@@ -1,0 +1,70 @@
+import type ts from "typescript";
+import { Refusal } from "../diagnostics/refusal";
+import { bindValue } from "../ir/binding";
+import * as sql from "../ir/sql-node";
+import type { SqlNode } from "../ir/sql-node";
+import type { LoweringContext } from "./context";
+import { FLIPPED } from "./numbers";
+import { lowerValue, Value } from "./value";
+
+type DateOp = "=" | "<" | "<=" | ">" | ">=";
+
+/**
+ * Compares timestamps as JavaScript compares Dates: to the millisecond. PostgreSQL keeps
+ * microseconds, so against a bound Date the bound side moves instead of the column (index-friendly):
+ * `col > d` ⇔ `col >= d + 1ms`, `col <= d` ⇔ `col < d + 1ms`, `===` is the 1 ms range.
+ */
+export function compareDates(cx: LoweringContext, op: DateOp, a: Value, b: Value, positive: boolean): SqlNode {
+  if (readsRowValue(b) && !readsRowValue(a)) return compareDates(cx, FLIPPED[op] as DateOp, b, a, positive);
+  if (readsRowValue(b)) {
+    const ms = (v: Value) => sql.call("date_trunc", sql.literal("'milliseconds'"), v.node);
+    const hit = sql.binary(op, ms(a), ms(b));
+    if (positive) return hit;
+    return a.type.nullable || b.type.nullable ? sql.is(hit, "NOT TRUE") : sql.not(hit);
+  }
+  if (b.node.kind !== "param" || !b.bound) throw new Error("closql: expected a bound Date");
+  const boundDate = b.bound;
+  const fromMs = b.type.kind === "number";
+  const bound = (edge: "at" | "next") => sql.param(bindValue(boundDate, { kind: "date", edge, fromMs }));
+  const col = a.node;
+  const hit = {
+    ">": () => sql.binary(">=", col, bound("next")),
+    ">=": () => sql.binary(">=", col, bound("at")),
+    "<": () => sql.binary("<", col, bound("at")),
+    "<=": () => sql.binary("<", col, bound("next")),
+    "=": () => sql.and(sql.binary(">=", col, bound("at")), sql.binary("<", col, bound("next"))),
+  }[op]();
+  // A bound side may be NULL for "matches nothing" (an invalid Date), so negate NULL-safely.
+  return positive ? hit : sql.is(hit, "NOT TRUE");
+}
+
+function readsRowValue(v: Value): boolean {
+  return v.node.kind !== "param" && v.node.kind !== "literal";
+}
+
+/** The Date behind one side of a getTime() comparison (a bound number stays a number of ms). */
+export function dateSide(v: Value, at: ts.Node): Value {
+  if (v.dateOf) return v.dateOf;
+  if (v.node.kind === "param" && v.type.kind === "number") return v;
+  throw new Refusal(
+    "unsupportedExpression",
+    at,
+    "compare `getTime()` with another `getTime()` or a number of milliseconds computed outside the row.",
+  );
+}
+
+/** `d.getTime()`: milliseconds since the epoch, as JavaScript's Date holds them (truncated, not rounded). */
+export function getTime(cx: LoweringContext, e: ts.CallExpression, receiver: ts.Expression): Value {
+  const d = lowerValue(cx, receiver);
+  if (d.type.kind !== "date")
+    throw new Refusal("unsupportedExpression", e, "`getTime()` is supported on Date values only.");
+  const ms = sql.call(
+    "floor",
+    sql.binary("*", { kind: "extract", field: "epoch", operand: d.node }, sql.literal("1000")),
+  );
+  return {
+    node: sql.cast(ms, "float8"),
+    type: { kind: "number", nullable: d.type.nullable, sqlType: "bigint" },
+    dateOf: d,
+  };
+}

@@ -1,0 +1,160 @@
+import ts from "typescript";
+import { Refusal } from "../diagnostics/refusal";
+import { bindValue } from "../ir/binding";
+import * as sql from "../ir/sql-node";
+import type { SqlNode } from "../ir/sql-node";
+import { isJson } from "../ir/value-type";
+import type { LoweringContext } from "./context";
+import { compareDates, dateSide } from "./dates";
+import { asJson } from "./json";
+import { nanGuards, numericOperands } from "./numbers";
+import { ordering } from "./ordering";
+import { isNullish, isNullLiteral } from "./syntax";
+import { lowerValue, Value } from "./value";
+
+export type ComparisonOp = "===" | "!==" | "==" | "!=" | "<" | "<=" | ">" | ">=";
+
+export const COMPARISONS: Partial<Record<ts.SyntaxKind, ComparisonOp>> = {
+  [ts.SyntaxKind.EqualsEqualsEqualsToken]: "===",
+  [ts.SyntaxKind.ExclamationEqualsEqualsToken]: "!==",
+  [ts.SyntaxKind.EqualsEqualsToken]: "==",
+  [ts.SyntaxKind.ExclamationEqualsToken]: "!=",
+  [ts.SyntaxKind.LessThanToken]: "<",
+  [ts.SyntaxKind.LessThanEqualsToken]: "<=",
+  [ts.SyntaxKind.GreaterThanToken]: ">",
+  [ts.SyntaxKind.GreaterThanEqualsToken]: ">=",
+};
+
+/** A comparison as a condition of the given polarity. */
+export function comparison(cx: LoweringContext, e: ts.BinaryExpression, op: ComparisonOp, positive: boolean): SqlNode {
+  const nullSide = isNullish(e.right) ? e.right : isNullish(e.left) ? e.left : undefined;
+  if (nullSide) return nullCheck(cx, e, op, nullSide === e.right ? e.left : e.right, nullSide, positive);
+
+  const left = lowerValue(cx, e.left);
+  const right = lowerValue(cx, e.right);
+  if (op === "==" || op === "!=") {
+    if (left.type.kind !== right.type.kind || left.type.kind === "unknown") {
+      throw new Refusal(
+        "typeConversion",
+        e.operatorToken,
+        `\`${op}\` converts types in JavaScript before comparing.`,
+        `Use \`${op}=\`.`,
+      );
+    }
+  }
+  if (op === "===" || op === "==") return equality(cx, e, left, right, positive);
+  if (op === "!==" || op === "!=") return equality(cx, e, left, right, !positive);
+  return ordering(cx, e, op, left, right, positive);
+}
+
+/** `x === null`, `x == undefined`, … */
+function nullCheck(
+  cx: LoweringContext,
+  e: ts.BinaryExpression,
+  op: ComparisonOp,
+  operand: ts.Expression,
+  nullish: ts.Expression,
+  positive: boolean,
+): SqlNode {
+  const v = lowerValue(cx, operand);
+  const loose = op === "==" || op === "!=";
+  if (!loose && !isNullLiteral(nullish) && !cx.typeIncludesUndefined(operand) && !v.type.jsonPath) {
+    throw new Refusal(
+      "undefinedColumn",
+      e,
+      "a column that is NULL in SQL is `null` in JavaScript, never `undefined`, so this comparison is always false.",
+      `Write \`=== null\` (or \`== null\`).`,
+    );
+  }
+  const isNull = op === "===" || op === "==" ? positive : !positive;
+  if (isJson(v.type)) {
+    // A JSONB path is SQL NULL when the key is missing (undefined) and 'null' for JSON null; a
+    // JSONB column's SQL NULL and JSON null both reach JavaScript as null.
+    const missing = sql.is(v.node, "NULL");
+    const jsonNull = sql.binary("=", v.node, sql.literal("'null'::jsonb"));
+    if (loose || !v.type.jsonPath) {
+      return isNull
+        ? sql.or(missing, jsonNull)
+        : sql.and(sql.is(v.node, "NOT NULL"), sql.binary("<>", v.node, sql.literal("'null'::jsonb")));
+    }
+    const hit = isNullLiteral(nullish) ? jsonNull : missing;
+    return isNull ? hit : sql.is(hit, "NOT TRUE");
+  }
+  return sql.is(v.node, isNull ? "NULL" : "NOT NULL");
+}
+
+/** TRUE exactly when `a === b` (equal) or `a !== b` (equal = false) in JavaScript. */
+function equality(cx: LoweringContext, e: ts.BinaryExpression, a: Value, b: Value, equal: boolean): SqlNode {
+  if (a.dateOf || b.dateOf) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
+  for (const v of [a, b]) {
+    // Only JSON scalars compare by value; a JSON object or array is compared by reference in JS.
+    if (isJson(v.type) && !["string", "number", "boolean"].includes(v.type.kind)) {
+      throw new Refusal(
+        "referenceEquality",
+        e,
+        "`===` compares objects and arrays by reference in JavaScript.",
+        "Compare a property or element instead, or use `contains(…)`.",
+      );
+    }
+  }
+  if (isJson(a.type) || isJson(b.type)) return jsonEquality(cx, a, b, equal);
+  for (const v of [a, b]) {
+    if (v.type.kind === "date") {
+      throw new Refusal(
+        "referenceEquality",
+        e,
+        "`===` compares Date objects by reference in JavaScript, so it is false for any two distinct Dates.",
+        "Compare `a.getTime() === b.getTime()`, or use `<=`/`>=`.",
+      );
+    }
+    if (v.type.kind === "array" || v.type.kind === "bytes" || v.type.kind === "json") {
+      throw new Refusal(
+        "referenceEquality",
+        e,
+        "`===` compares objects and arrays by reference in JavaScript.",
+        "Compare a property or element instead.",
+      );
+    }
+  }
+  [a, b] = numericOperands(a, b, "=");
+  [a, b] = [enumOperand(a, b), enumOperand(b, a)];
+  const nanGuard = nanGuards(a, b);
+  const eq = sql.and(sql.binary("=", a.node, b.node), ...nanGuard);
+  const hit = sql.or(eq, a.type.nullable && b.type.nullable ? sql.and(isJsNull(a), isJsNull(b)) : sql.FALSE);
+  if (equal) return hit;
+  if (a.sentinel || b.sentinel || nanGuard.length > 0) return sql.is(hit, "NOT TRUE");
+  if (a.type.nullable && b.type.nullable) return sql.binary("IS DISTINCT FROM", a.node, b.node);
+  const ne = sql.binary("<>", a.node, b.node);
+  if (a.type.nullable) return sql.or(ne, sql.is(a.node, "NULL"));
+  if (b.type.nullable) return sql.or(ne, sql.is(b.node, "NULL"));
+  return ne;
+}
+
+/** JSON values compare by type and value, like JavaScript's === on parsed JSON scalars. */
+function jsonEquality(cx: LoweringContext, a: Value, b: Value, equal: boolean): SqlNode {
+  const x = asJson(a);
+  const y = asJson(b);
+  // A missing key (SQL NULL) equals a bound `undefined`.
+  const undefinedOnBothSides = (v: Value, w: Value) =>
+    isJson(v.type) && w.bound && cx.typeIncludesUndefined(w.bound)
+      ? sql.and(sql.is(v.node, "NULL"), sql.param(bindValue(w.bound, { kind: "isUndefined" }), "boolean"))
+      : sql.FALSE;
+  const hit = sql.or(sql.binary("=", x.node, y.node), undefinedOnBothSides(x, b), undefinedOnBothSides(y, a));
+  return equal ? hit : sql.is(hit, "NOT TRUE");
+}
+
+/**
+ * A bound string compared with an enum column: PostgreSQL rejects a value that is not a label, where
+ * JavaScript just finds it unequal, so non-labels are bound as "matches nothing".
+ */
+function enumOperand(v: Value, other: Value): Value {
+  const labels = other.type.enumLabels;
+  if (!labels || v.node.kind !== "param" || !v.bound) return v;
+  return { ...v, node: sql.param(bindValue(v.bound, { kind: "oneOf", labels }), v.node.cast), sentinel: true };
+}
+
+/** SQL that is TRUE when the value is JavaScript null: a bound value is tested in JavaScript. */
+function isJsNull(v: Value): SqlNode {
+  if (v.bound && v.sentinel) return sql.param(bindValue(v.bound, { kind: "isNullish" }), "boolean");
+  return sql.is(v.node, "NULL");
+}

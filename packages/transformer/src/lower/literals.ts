@@ -1,0 +1,62 @@
+import ts from "typescript";
+import { quoteLiteral } from "closql/sql";
+import { Refusal } from "../diagnostics/refusal";
+import { bindValue } from "../ir/binding";
+import * as sql from "../ir/sql-node";
+import { BOOLEAN } from "../ir/value-type";
+import type { LoweringContext } from "./context";
+import { numberLiteralValue, skipTransparent } from "./syntax";
+import { typeOfExpression } from "./types";
+import type { Value } from "./value";
+
+/** A row-independent expression: a literal written in the closure is inlined, anything else bound. */
+export function literalValue(cx: LoweringContext, e: ts.Expression): Value {
+  e = skipTransparent(e);
+  if (ts.isStringLiteralLike(e)) {
+    if (e.text.includes("\0")) {
+      throw new Refusal(
+        "unrepresentableValue",
+        e,
+        "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.",
+        "Remove the NUL character.",
+      );
+    }
+    return { node: sql.literal(quoteLiteral(e.text)), type: { kind: "string", nullable: false }, literal: e.text };
+  }
+  const n = numberLiteralValue(e);
+  if (n !== undefined) {
+    if (!Number.isFinite(n)) return boundValue(cx, e);
+    // An SQL integer literal has no -0; the double keeps the sign `x / -0` depends on.
+    const text = Object.is(n, -0) ? "'-0'::float8" : n < 0 ? `(${n})` : String(n);
+    const sqlType = Number.isInteger(n) ? "integer" : undefined;
+    return { node: sql.literal(text), type: { kind: "number", nullable: false, sqlType }, literal: n };
+  }
+  if (ts.isBigIntLiteral(e)) {
+    const digits = e.text.slice(0, -1);
+    return {
+      node: sql.literal(digits),
+      type: { kind: "bigint", nullable: false, sqlType: "bigint" },
+      literal: BigInt(digits),
+    };
+  }
+  if (e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword) {
+    const v = e.kind === ts.SyntaxKind.TrueKeyword;
+    return { node: v ? sql.TRUE : sql.FALSE, type: BOOLEAN, literal: v };
+  }
+  if (e.kind === ts.SyntaxKind.NullKeyword)
+    return { node: sql.NULL, type: { kind: "unknown", nullable: true }, literal: null };
+  return boundValue(cx, e);
+}
+
+/** An expression JavaScript evaluates once per execution, bound as `$n`. */
+function boundValue(cx: LoweringContext, e: ts.Expression): Value {
+  const type = typeOfExpression(cx.checker, cx.typeOf(e));
+  if (type.kind !== "number") return { node: sql.param(bindValue(e)), type, bound: e };
+  // A JavaScript number is a double: without the cast PostgreSQL may type the parameter from an
+  // integer neighbour (a CASE branch) and reject 0.1 or NaN.
+  return {
+    node: sql.param(bindValue(e, { kind: "double" }), "float8"),
+    type: { ...type, sqlType: "double precision" },
+    bound: e,
+  };
+}

@@ -1,0 +1,48 @@
+import ts from "typescript";
+import { Refusal } from "../../diagnostics/refusal";
+import { decoderFor, OutputField } from "../../ir/output";
+import type { SqlNode } from "../../ir/sql-node";
+import type { LoweredStep } from "../../ir/statement";
+import type { StepInput } from "../../recognize/methods";
+import { LoweringContext } from "../context";
+import { closureBody, inlineClosure, skipParens } from "../syntax";
+import { lowerValue } from "../value";
+
+/** `.select(u => ({ key: expression, … }))`: one select-list entry and one row field per property. */
+export function lowerSelect(input: StepInput): LoweredStep {
+  const closure = inlineClosure(input.name, input.args[0]);
+  const body = closureBody(closure);
+  const object = skipParens(body);
+  if (!ts.isObjectLiteralExpression(object)) {
+    throw new Refusal(
+      "selectShape",
+      body,
+      "select() must return an object literal.",
+      "Write `u => ({ id: u.id, … })`.",
+    );
+  }
+  const cx = new LoweringContext(input.checker, closure, [{ table: input.table }]);
+  const nodes: SqlNode[] = [];
+  const fields: OutputField[] = [];
+  for (const p of object.properties) {
+    const [key, expression] = property(p);
+    const v = lowerValue(cx, expression);
+    const named = v.node.kind === "column" && v.node.name === key;
+    nodes.push(named ? v.node : { kind: "alias", operand: v.node, name: key });
+    fields.push({ key, decoder: decoderFor(v.type) });
+  }
+  if (nodes.length === 0) throw new Refusal("selectShape", object, "select() needs at least one field.");
+  return { kind: "select", nodes, fields };
+}
+
+function property(p: ts.ObjectLiteralElementLike): [string, ts.Expression] {
+  if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+    return [p.name.text, p.initializer];
+  }
+  if (ts.isShorthandPropertyAssignment(p)) return [p.name.text, p.name];
+  throw new Refusal(
+    "selectShape",
+    p,
+    "select() supports `key: expression` properties only (no spreads, methods or computed keys).",
+  );
+}

@@ -1,0 +1,114 @@
+import ts from "typescript";
+import { Refusal } from "../diagnostics/refusal";
+import type { SqlNode } from "../ir/sql-node";
+import type { ValueType } from "../ir/value-type";
+import { ARITHMETIC, arithmetic, negate } from "./arithmetic";
+import { arrayLength } from "./arrays";
+import { coalesce, conditionalValue, logicalValue } from "./branches";
+import { columnReference } from "./columns";
+import { conditionAsValue, methodCondition, twoValued } from "./condition";
+import type { LoweringContext } from "./context";
+import { getTime } from "./dates";
+import { COMPARISONS } from "./equality";
+import { jsonMember } from "./json";
+import { literalValue } from "./literals";
+import { markerCall } from "./markers";
+import { stringLength, stringMethod, templateValue } from "./strings";
+import { skipTransparent } from "./syntax";
+
+/** A lowered value: its SQL and what JavaScript would see. */
+export interface Value {
+  readonly node: SqlNode;
+  readonly type: ValueType;
+  /** The closure wrote a literal here (inlined, known at build time). */
+  readonly literal?: string | number | boolean | bigint | null;
+  /** Row-independent and bound: the expression JavaScript evaluates. */
+  readonly bound?: ts.Expression;
+  /**
+   * NULL here may mean "matches nothing" (a NaN, or 1.5 against an integer column) rather than a
+   * JavaScript null, so the NULL-aware shortcuts must not be used.
+   */
+  readonly sentinel?: boolean;
+  /** The value as a JavaScript double where the plain SQL form loses something (the -0 of `%`). */
+  readonly exactDouble?: SqlNode;
+  /** For `d.getTime()`: the Date, so comparisons can use the timestamp (and its index). */
+  readonly dateOf?: Value;
+}
+
+/** Lowers an expression used as a value (an operand, a projected field, an order key). */
+export function lowerValue(cx: LoweringContext, e: ts.Expression): Value {
+  e = skipTransparent(e);
+  if (!cx.readsRow(e)) return literalValue(cx, e);
+
+  const column = columnReference(cx, e);
+  if (column) return column;
+
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return memberValue(cx, e);
+
+  if (ts.isBinaryExpression(e)) {
+    const op = e.operatorToken.kind;
+    if (COMPARISONS[op]) return conditionAsValue(cx, e);
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      return cx.isBooleanExpression(e) ? conditionAsValue(cx, e) : logicalValue(cx, e);
+    }
+    if (op === ts.SyntaxKind.QuestionQuestionToken) return coalesce(cx, e);
+    const arithmeticOp = ARITHMETIC[op];
+    if (arithmeticOp) return arithmetic(cx, e, arithmeticOp);
+  }
+  if (ts.isPrefixUnaryExpression(e)) {
+    if (e.operator === ts.SyntaxKind.ExclamationToken) return conditionAsValue(cx, e);
+    if (e.operator === ts.SyntaxKind.MinusToken) return negate(cx, e);
+  }
+  if (ts.isConditionalExpression(e)) return conditionalValue(cx, e);
+  if (ts.isTemplateExpression(e)) return templateValue(cx, e);
+  if (ts.isCallExpression(e)) return callValue(cx, e);
+  throw unsupported(e);
+}
+
+/** `s.length`, `arr.length`, JSONB properties `u.meta.plan`, `u.meta?.list[0]`. */
+function memberValue(cx: LoweringContext, e: ts.PropertyAccessExpression | ts.ElementAccessExpression): Value {
+  const target = lowerValue(cx, e.expression);
+  const json = jsonMember(cx, e, target);
+  if (json) return json;
+  const name = ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
+  if (name === "length" && target.type.kind === "string") return stringLength(target);
+  if (name === "length" && target.type.kind === "array") return arrayLength(target);
+  throw unsupported(e);
+}
+
+/** Method calls and marker functions used as values. */
+function callValue(cx: LoweringContext, e: ts.CallExpression): Value {
+  const marker = markerCall(cx, e);
+  if (marker) return marker;
+  if (ts.isPropertyAccessExpression(e.expression)) {
+    const method = e.expression.name.text;
+    const receiver = e.expression.expression;
+    if (method === "startsWith" || method === "endsWith" || method === "includes") {
+      const c = methodCondition(cx, e, true);
+      if (c) return twoValued(c);
+    }
+    const string = stringMethod(cx, method, receiver, e);
+    if (string) return string;
+    if (method === "getTime" && e.arguments.length === 0) return getTime(cx, e, receiver);
+  }
+  throw unsupported(e);
+}
+
+export function unsupported(e: ts.Expression): Refusal {
+  return new Refusal(
+    "unsupportedExpression",
+    e,
+    `\`${e.getText()}\` is not supported in a query closure.`,
+    "See the operator table in the README for what compiles.",
+  );
+}
+
+/**
+ * The JavaScript kind of a method's receiver. From its lowered value when it reads the row:
+ * TypeScript may have narrowed it to `never` in a branch JavaScript never reaches, which SQL still
+ * evaluates.
+ */
+export function receiverKind(cx: LoweringContext, receiver: ts.Expression): ValueType["kind"] {
+  if (cx.readsRow(receiver)) return lowerValue(cx, receiver).type.kind;
+  return cx.isStringExpression(receiver) ? "string" : cx.isArrayExpression(receiver) ? "array" : "unknown";
+}
