@@ -1,6 +1,8 @@
 "use strict";
 /**
- * `npm test`: runs every compiled test file with node's test runner. Uses DATABASE_URL when set;
+ * `npm test`: runs every compiled test file with node's test runner: the suites of test/ (compiled
+ * by tspc with the transformer, on a real server) and the unit tests beside each package
+ * (packages/*/test: no database). Uses DATABASE_URL when set;
  * otherwise starts embedded PGlite once for the whole run and runs files one at a time (PGlite is a
  * single session).
  */
@@ -17,7 +19,12 @@ function testFiles(dir) {
 }
 
 async function main() {
-  const files = testFiles(path.join(__dirname, "dist")).sort();
+  const packages = path.join(__dirname, "../packages");
+  const unitDirs = fs
+    .readdirSync(packages)
+    .map((p) => path.join(packages, p, "test/dist"))
+    .filter((d) => fs.existsSync(d));
+  const files = [path.join(__dirname, "dist"), ...unitDirs].flatMap(testFiles).sort();
   const only = process.argv.slice(2);
   const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
   const database = await openDatabase();

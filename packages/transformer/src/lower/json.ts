@@ -6,6 +6,7 @@ import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
 import { isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
+import { stringLiteral } from "./literals";
 import { numberLiteralValue, skipTransparent } from "./syntax";
 import { typeOfExpression } from "./types";
 import type { Value } from "./value";
@@ -22,7 +23,7 @@ export function jsonMember(
   else {
     const arg = skipTransparent(e.argumentExpression);
     const n = numberLiteralValue(arg);
-    if (ts.isStringLiteralLike(arg)) key = sql.literal(quoteLiteral(arg.text));
+    if (ts.isStringLiteralLike(arg)) key = stringLiteral(arg.text, arg).node;
     else if (n !== undefined && Number.isInteger(n) && n >= 0) key = sql.literal(String(n));
     else throw new Refusal("jsonPathKey", arg, "a JSONB path key must be a literal property name or index.");
   }

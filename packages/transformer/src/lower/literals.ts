@@ -12,17 +12,7 @@ import type { Value } from "./value";
 /** A row-independent expression: a literal written in the closure is inlined, anything else bound. */
 export function literalValue(cx: LoweringContext, e: ts.Expression): Value {
   e = skipTransparent(e);
-  if (ts.isStringLiteralLike(e)) {
-    if (e.text.includes("\0")) {
-      throw new Refusal(
-        "unrepresentableValue",
-        e,
-        "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.",
-        "Remove the NUL character.",
-      );
-    }
-    return { node: sql.literal(quoteLiteral(e.text)), type: { kind: "string", nullable: false }, literal: e.text };
-  }
+  if (ts.isStringLiteralLike(e)) return stringLiteral(e.text, e);
   const n = numberLiteralValue(e);
   if (n !== undefined) {
     if (!Number.isFinite(n)) return boundValue(cx, e);
@@ -46,6 +36,19 @@ export function literalValue(cx: LoweringContext, e: ts.Expression): Value {
   if (e.kind === ts.SyntaxKind.NullKeyword)
     return { node: sql.NULL, type: { kind: "unknown", nullable: true }, literal: null };
   return boundValue(cx, e);
+}
+
+/** A string written in the closure (`at` is where, for the diagnostic), inlined as a quoted literal. */
+export function stringLiteral(text: string, at: ts.Node): Value {
+  if (text.includes("\0")) {
+    throw new Refusal(
+      "unrepresentableValue",
+      at,
+      "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.",
+      "Remove the NUL character.",
+    );
+  }
+  return { node: sql.literal(quoteLiteral(text)), type: { kind: "string", nullable: false }, literal: text };
 }
 
 /** An expression JavaScript evaluates once per execution, bound as `$n`. */

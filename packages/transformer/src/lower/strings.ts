@@ -6,7 +6,7 @@ import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
 import { isJson, isTextual } from "../ir/value-type";
 import type { LoweringContext } from "./context";
-import { literalValue } from "./literals";
+import { stringLiteral } from "./literals";
 import { isIntegerValue } from "./numbers";
 import { stringLiteralValue } from "./syntax";
 import { lowerValue, receiverKind, Value } from "./value";
@@ -100,10 +100,10 @@ export function stringLength(target: Value): Value {
 /** A template literal: the concatenation of its parts. */
 export function templateValue(cx: LoweringContext, e: ts.TemplateExpression): Value {
   const parts: Value[] = [];
-  if (e.head.text) parts.push(literalValue(cx, ts.factory.createStringLiteral(e.head.text)));
+  if (e.head.text) parts.push(stringLiteral(e.head.text, e.head));
   for (const span of e.templateSpans) {
     parts.push(lowerValue(cx, span.expression));
-    if (span.literal.text) parts.push(literalValue(cx, ts.factory.createStringLiteral(span.literal.text)));
+    if (span.literal.text) parts.push(stringLiteral(span.literal.text, span.literal));
   }
   return concat(parts, e);
 }

@@ -1,0 +1,107 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { lowerChains, Lowered } from "./support/lower";
+
+/**
+ * Lowering snippets, table-driven: a `where` closure body → the SQL of the condition and what each
+ * `$n` binds. The differential tests against PostgreSQL (test/) check what these mean; these pin how
+ * each construct lowers, so a change to the core shows up here first.
+ */
+const WHERE: [body: string, sql: string, bindings?: string[]][] = [
+  ['u.email === "a@example.com"', "\"email\" = 'a@example.com'"],
+  ["u.email === x", '"email" = $1', ["x"]],
+  ['u.nickname !== "bob"', '("nickname" <> \'bob\' OR "nickname" IS NULL)'],
+  ["u.nickname === maybe", '("nickname" = $1 OR ("nickname" IS NULL AND $1 IS NULL))', ["maybe"]],
+  ["u.nickname !== maybe", '"nickname" IS DISTINCT FROM $1', ["maybe"]],
+  ["u.age === null", '"age" IS NULL'],
+  ["u.id > n", '"id" > $1::int8', ["int.floor(n)"]],
+  ["u.id <= n", '"id" <= $1::int8', ["int.floor(n)"]],
+  ["u.id === n", '"id" = $1::int8', ["int.eq(n)"]],
+  ["u.id > 1.5", '"id" > 1'],
+  ["u.id === 1.5", '"id" = NULL'],
+  ["u.score > n", '("score" > $1 AND "score" <> \'NaN\')', ["number(n)"]],
+  ["u.score === 0.5", '("score" = 0.5 AND "score" <> \'NaN\')'],
+  ["u.role === x", '"role" = $1', ["oneOf(x, user|admin)"]],
+  ['u.role === "admin"', "\"role\" = 'admin'"],
+  ["u.createdAt > since", '"created_at" >= $1', ["date.next(since)"]],
+  ["u.createdAt <= since", '"created_at" < $1', ["date.next(since)"]],
+  [
+    "u.createdAt.getTime() === n",
+    '("created_at" >= $1 AND "created_at" < $2)',
+    ["date.at(fromMs(n))", "date.next(fromMs(n))"],
+  ],
+  ["u.name.startsWith(x)", '"name" LIKE $1', ["like.startsWith(x)"]],
+  ['u.name.includes("50%_off")', "\"name\" LIKE '%50\\%\\_off%'"],
+  [
+    "u.name.endsWith(u.email)",
+    "\"name\" LIKE ('%' || replace(replace(replace(\"email\", '\\', '\\\\'), '%', '\\%'), '_', '\\_'))",
+  ],
+  ["ids.includes(u.id)", '"id" = ANY($1::int8[])', ["intList(ids)"]],
+  ["list.includes(u.name)", '"name" = ANY($1)', ["list"]],
+  ['["user", "admin"].includes(u.role)', "\"role\" IN ('user', 'admin')"],
+  ["u.tags.includes(x)", '$1 = ANY("tags")', ["x"]],
+  ["u.tags.length > 2", 'cardinality("tags") > 2'],
+  ["u.meta?.plan === x", "(\"meta\" -> 'plan') = $1::jsonb", ["json(x)"]],
+  ["u.meta?.seats === undefined", "(\"meta\" -> 'seats') IS NULL"],
+  ["u.active && n > 3", '("active" AND $1::boolean)', ["truthy(n > 3)"]],
+  ["!u.active", 'NOT "active"'],
+  ["!u.nickname", '("nickname" = \'\' OR "nickname" IS NULL)'],
+  ['!(u.role === "admin" || u.age === 3)', '("role" <> \'admin\' AND ("age" <> 3 OR "age" IS NULL))'],
+  ["u.age !== null && u.age % 2 === 1", '("age" IS NOT NULL AND ("age" % 2) = 1)'],
+  ["u.karma * 2n > 10n", '("karma" * 2) > 10'],
+  ["`${u.name}!` === x", "(\"name\" || '!') = $1", ["x"]],
+  ['u.nickname + "!" === x', "(COALESCE(\"nickname\", 'null') || '!') = $1", ["x"]],
+  ["(u.age ?? 0) > 18", 'COALESCE("age", 0) > 18'],
+  ["(u.age === null ? 0 : u.age) > n", 'CASE WHEN "age" IS NULL THEN 0 ELSE "age" END > $1::int8', ["int.floor(n)"]],
+  ["u.name.toLowerCase() === x", 'lower("name" COLLATE "und-x-icu") = $1', ["x"]],
+  ["u.name < x", '("name" COLLATE "C") < $1', ["x"]],
+  [
+    "u.score / n > 1",
+    "(CASE WHEN $1::float8 = 0 THEN CASE WHEN (\"score\" = 'NaN' OR \"score\" = 0) THEN 'NaN'::float8 WHEN (\"score\" > 0) = ($1::float8::text NOT LIKE '-%') THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END ELSE \"score\" / $1::float8 END > 1 AND CASE WHEN $1::float8 = 0 THEN CASE WHEN (\"score\" = 'NaN' OR \"score\" = 0) THEN 'NaN'::float8 WHEN (\"score\" > 0) = ($1::float8::text NOT LIKE '-%') THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END ELSE \"score\" / $1::float8 END <> 'NaN')",
+    ["double(n)"],
+  ],
+  ["ilike(u.email, x)", '"email" ILIKE $1', ["x"]],
+  ["u.age! < 30", "refusal: nullableOrdering"],
+  ["u.createdAt === since", "refusal: referenceEquality"],
+  ["u.name.localeCompare(x) > 0", "refusal: unsupportedExpression"],
+];
+
+const expected = ([, sql, bindings = []]: [string, string, string[]?]): Lowered =>
+  sql.startsWith("refusal: ") ? { refusal: sql.slice("refusal: ".length) } : { sql, bindings };
+
+test("where closures lower to SQL and bindings", () => {
+  const got = lowerChains(WHERE.map(([body]) => `db.users.where((u) => ${body})`));
+  WHERE.forEach((row, i) => assert.deepEqual(got[i], [expected(row)], row[0]));
+});
+
+/** Whole chains: each step through the method table, one result per step. */
+const CHAINS: [chain: string, steps: [sql: string, bindings?: string[]][]][] = [
+  [`db.users.orderBy((u) => u.name, "desc", { nulls: "last" })`, [[`"name" DESC NULLS LAST`]]],
+  [`db.users.orderBy((u) => u.age ?? 0).orderBy((u) => u.id)`, [[`COALESCE("age", 0)`], [`"id"`]]],
+  [`db.users.limit(5).offset(n)`, [[`5`], [`$1`, ["count(n)"]]]],
+  [
+    `db.users.select((u) => ({ id: u.id, lower: u.name.toLowerCase(), big: u.karma > BigInt(n) }))`,
+    [[`"id", lower("name" COLLATE "und-x-icu") AS "lower", ("karma" > $1) IS TRUE AS "big"`, ["BigInt(n)"]]],
+  ],
+  [
+    `db.users.where((u) => u.id > n).where((u) => u.email === x)`,
+    [
+      [`"id" > $1::int8`, ["int.floor(n)"]],
+      [`"email" = $1`, ["x"]],
+    ],
+  ],
+  [`db.users.orderBy((u) => u.id, direction)`, [["refusal: literalOption"]]],
+  [`db.users.select((u) => ({ ...u }))`, [["refusal: selectShape"]]],
+  [`db.users.where(({ age }) => age !== null)`, [["refusal: closureForm"]]],
+];
+
+test("every step of a chain lowers through the method table", () => {
+  const got = lowerChains(CHAINS.map(([chain]) => chain));
+  CHAINS.forEach(([chain, steps], i) =>
+    assert.deepEqual(
+      got[i],
+      steps.map(([sql, b]) => expected(["", sql, b])),
+      chain,
+    ),
+  );
+});
