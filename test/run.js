@@ -2,7 +2,7 @@
 /**
  * `npm test`: runs every compiled test file with node's test runner: the suites of test/ (compiled
  * by tspc with the transformer, on a real server) and the unit tests beside each package
- * (packages/*/test: no database). Uses DATABASE_URL when set;
+ * (packages/<name>/test: no database). Uses DATABASE_URL when set;
  * otherwise starts embedded PGlite once for the whole run and runs files one at a time (PGlite is a
  * single session).
  */
