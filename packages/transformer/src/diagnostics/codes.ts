@@ -12,7 +12,7 @@ export const DIAGNOSTICS = {
   closureForm: {
     code: 91002,
     summary: "the closure is not an inline arrow function of one row with a single expression",
-    example: `({ age }) => age > 3`,
+    example: `.where(({ age }) => age !== null)`,
   },
   nullableOrdering: {
     code: 91003,
@@ -32,7 +32,7 @@ export const DIAGNOSTICS = {
   typeConversion: {
     code: 91006,
     summary: "`==` between different types, or an operator that converts its operands' types",
-    example: `u.name < u.age`,
+    example: `u.id == u.karma`,
   },
   mixedBranches: {
     code: 91007,
@@ -52,7 +52,7 @@ export const DIAGNOSTICS = {
   unknownTruthiness: {
     code: 91010,
     summary: "a value whose JavaScript truthiness closql cannot tell",
-    example: `!sqlFunction<() => unknown>("f")()`,
+    example: `!anything(u.name)`,
   },
   methodArguments: {
     code: 91011,
@@ -87,7 +87,7 @@ export const DIAGNOSTICS = {
   sqlFunctionName: {
     code: 91017,
     summary: "a function used like `sqlFunction` whose SQL name closql cannot find",
-    example: `makeFunction()(u.name) > 0`,
+    example: `lookup(u.name) > 0`,
   },
   internalError: {
     code: 91999,
