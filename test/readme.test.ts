@@ -3,28 +3,50 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { Schema } from "closql";
+import { DIAGNOSTICS } from "@closql/transformer";
 import { compileWithClosql } from "./support/compile";
 import { openTestDatabase } from "./support/database";
 
 const root = path.resolve(__dirname, "../..");
 
-/** The rows of the README's JavaScript → SQL table: [closure body, SQL]. */
-function operatorTable(): { js: string; sql: string }[] {
+/** The cells of each row of the README table between `<!-- name:start -->` and `<!-- name:end -->`. */
+function readmeTable(name: string, firstCell: RegExp): string[][] {
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-  const body = readme.split("<!-- operator-table:start -->")[1].split("<!-- operator-table:end -->")[0];
-  const code = (cell: string) => {
-    const m = /^(`+)\s?(.*?)\s?\1$/.exec(cell.trim());
-    assert.ok(m, `a code span: ${cell}`);
-    return m[2].replace(/\\\|/g, "|");
-  };
+  const body = readme.split(`<!-- ${name}:start -->`)[1].split(`<!-- ${name}:end -->`)[0];
   return body
     .split("\n")
-    .filter((l) => l.startsWith("| `"))
-    .map((line) => {
-      const cells = line.split(/(?<!\\)\|/).slice(1, -1);
-      return { js: code(cells[0]), sql: code(cells[1]) };
-    });
+    .filter((l) => firstCell.test(l))
+    .map((line) =>
+      line
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/\\\|/g, "|")),
+    );
 }
+
+/** The text of a Markdown code span. */
+function code(cell: string): string {
+  const m = /^(`+)\s?(.*?)\s?\1$/.exec(cell);
+  assert.ok(m, `a code span: ${cell}`);
+  return m[2];
+}
+
+/** The rows of the README's JavaScript → SQL table: [closure body, SQL]. */
+function operatorTable(): { js: string; sql: string }[] {
+  return readmeTable("operator-table", /^\| `/).map((cells) => ({ js: code(cells[0]), sql: code(cells[1]) }));
+}
+
+test("the README's diagnostics table lists every diagnostic code with its summary and example", () => {
+  const rows = readmeTable("diagnostics", /^\| TS\d/).map(([c, summary, example]) => ({
+    code: Number(c.slice(2)),
+    summary,
+    example: example === "—" ? "" : code(example),
+  }));
+  assert.deepEqual(
+    rows,
+    Object.values(DIAGNOSTICS).map(({ code, summary, example }) => ({ code, summary, example })),
+  );
+});
 
 test("the README operator table is what the transformer compiles, and runs on the server", async () => {
   const rows = operatorTable();
