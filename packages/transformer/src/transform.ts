@@ -1,9 +1,11 @@
 import ts from "typescript";
 import { internalErrorDiagnostic, Refusal, refusalDiagnostic } from "./diagnostics/refusal";
+import { DIAGNOSTICS } from "./diagnostics/codes";
 import { emitFragments, emitStaticRead } from "./emit/chain";
 import { FileEmitter } from "./emit/file-emitter";
 import type { LoweredStep } from "./ir/statement";
-import { Chain, recognizeChain } from "./recognize/chain";
+import { Chain, chainLinks, chainOf, queryMethodAccess } from "./recognize/chain";
+import { queryMethod } from "./recognize/methods";
 import { SchemaReader } from "./recognize/schema";
 import { printRead } from "./print/statement";
 import { printStep } from "./print/steps";
@@ -41,6 +43,9 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
   const schema = new SchemaReader(checker);
   const cwd = host.program.getCurrentDirectory();
   const emitOptions = { keepClosures: host.options.keepClosures === true };
+  // Without strictNullChecks a nullable column's type has no `null`: lowering, which reads nullability
+  // from types (narrowing, `??`, comparisons), would silently drop NULL handling.
+  const strictNullChecks = hasStrictNullChecks(host.program.getCompilerOptions());
 
   return (context) => (file) => {
     if (file.isDeclarationFile) return file;
@@ -86,15 +91,86 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       }
     };
 
+    let strictNullChecksReported = false;
     const visit = (node: ts.Node): ts.Node => {
+      if (!strictNullChecks) {
+        if (!isQueryNode(node)) return ts.visitEachChild(node, visit, context);
+        // One diagnostic per file, at its first query; none of its queries is compiled.
+        if (!strictNullChecksReported) host.report(strictNullChecksDiagnostic(node, file));
+        strictNullChecksReported = true;
+        return node;
+      }
       // recognize
-      const chain = ts.isCallExpression(node) ? recognizeChain(node, schema, checker) : undefined;
-      if (chain) return compile(node as ts.CallExpression, chain);
+      const links = ts.isCallExpression(node) ? chainLinks(node, schema, checker) : undefined;
+      if (links) {
+        const failures: ts.Diagnostic[] = [];
+        const chain = guard(node, () => chainOf(links, schema, checker), failures);
+        if (chain) return compile(node as ts.CallExpression, chain);
+        failures.forEach(host.report);
+        // The chain's own method calls are accounted for; what they receive still gets visited.
+        [links.root, ...links.links.flatMap((l) => [...l.call.arguments])].forEach(visitExpression);
+        return node;
+      }
+      // A query method reached here is not the callee of a compiled call: it would run uncompiled.
+      const reference = methodReference(node);
+      if (reference) host.report(refusalDiagnostic(reference, file));
       return ts.visitEachChild(node, visit, context);
     };
 
     return out.finish(ts.visitEachChild(file, visit, context));
   };
+
+  /** Is `node` a query: a call or reference of a query method, or a chain's root (for the strict check)? */
+  function isQueryNode(node: ts.Node): boolean {
+    if (ts.isCallExpression(node) && chainLinks(node, schema, checker)) return true;
+    return methodReference(node) !== undefined;
+  }
+
+  /** A query method of a closql query that is used but not called (an alias, `.call`, destructuring). */
+  function methodReference(node: ts.Node): Refusal | undefined {
+    const access = queryMethodAccess(node, schema, checker);
+    if (access)
+      return new Refusal(
+        "queryMethodReference",
+        node,
+        `\`.${access.name}\` of a query is used without being called on the query, so it could not be compiled and would throw at run time.`,
+        "Call it directly: `q.${access.name}(…)`; to reuse a condition, write a helper that takes and returns the query.",
+      );
+    // `q[key]` with a key that is not a literal may be any method.
+    if (ts.isElementAccessExpression(node) && !ts.isStringLiteralLike(node.argumentExpression)) {
+      if (schema.queryType(checker.getTypeAtLocation(node.expression)).kind === "none") return undefined;
+      const keyType = checker.getTypeAtLocation(node.argumentExpression);
+      const keys = keyType.isUnion() ? keyType.types : [keyType];
+      if (keys.every((k) => !k.isStringLiteral() || queryMethod(k.value) === undefined) && keys.every(isLiteralKey))
+        return undefined;
+      return new Refusal(
+        "queryMethodReference",
+        node,
+        "a query's property is read with a key that may name a query method, which would run uncompiled.",
+        "Call the method directly: `q.where(…)`.",
+      );
+    }
+    // `const { where } = q` and `({ where } = q)`.
+    const pattern = ts.isObjectBindingPattern(node)
+      ? { names: node.elements.map(bindingName), type: () => checker.getTypeAtLocation(node) }
+      : ts.isBinaryExpression(node) &&
+          node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+          ts.isObjectLiteralExpression(node.left)
+        ? { names: node.left.properties.map((p) => p.name), type: () => checker.getTypeAtLocation(node.right) }
+        : undefined;
+    if (!pattern) return undefined;
+    const named = pattern.names.find((n) => {
+      const text = n && (ts.isIdentifier(n) || ts.isStringLiteralLike(n)) ? n.text : undefined;
+      return text === undefined ? n !== undefined && ts.isComputedPropertyName(n) : queryMethod(text) !== undefined;
+    });
+    if (!named || schema.queryType(pattern.type()).kind === "none") return undefined;
+    return new Refusal(
+      "queryMethodReference",
+      named,
+      "a query method taken out of a query by destructuring could not be compiled and would throw at run time.",
+      "Call it directly on the query: `q.where(…)`.",
+    );
+  }
 
   function lowerStep(chain: Chain, step: Chain["steps"][number]): LoweredStep {
     const method = step.method;
@@ -106,4 +182,36 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
     }
     return method.lower({ name: method.kind, call: step.call, args, checker, table: chain.table });
   }
+}
+
+function isLiteralKey(t: ts.Type): boolean {
+  return t.isStringLiteral() || t.isNumberLiteral() || (t.flags & ts.TypeFlags.UniqueESSymbol) !== 0;
+}
+
+function bindingName(e: ts.BindingElement): ts.PropertyName | undefined {
+  if (e.dotDotDotToken) return undefined;
+  if (e.propertyName) return e.propertyName;
+  return ts.isIdentifier(e.name) ? e.name : undefined;
+}
+
+function strictNullChecksDiagnostic(node: ts.Node, file: ts.SourceFile): ts.Diagnostic {
+  const start = node.getStart(file);
+  return {
+    file,
+    start,
+    length: node.getEnd() - start,
+    category: ts.DiagnosticCategory.Error,
+    code: DIAGNOSTICS.strictNullChecksRequired.code,
+    messageText:
+      "closql: this program is compiled without `strictNullChecks`, so the types of nullable columns do not " +
+      'include null and closql cannot compile NULL handling faithfully; no query of this file is compiled. Set "strict": true ' +
+      '(or "strictNullChecks": true) in tsconfig.json.',
+  };
+}
+
+/** TypeScript's own reading of the option (its default changed with `strict` in 6.0), else the 5.x rule. */
+function hasStrictNullChecks(options: ts.CompilerOptions): boolean {
+  const own = (ts as { getStrictOptionValue?: (o: ts.CompilerOptions, flag: string) => boolean }).getStrictOptionValue;
+  if (own) return own(options, "strictNullChecks");
+  return options.strictNullChecks ?? options.strict ?? false;
 }

@@ -33,12 +33,17 @@ function compile(body: string, checkerOverride?: (checker: ts.TypeChecker) => ts
   return { diagnostics: diagnostics.filter((d) => isClosqlDiagnostic(d.code)), output };
 }
 
-/** An example is a closure body (`u.x …`) or the rest of a chain (`.orderBy(…)`). */
+/** An example is a closure body (`u.x …`), the rest of a chain (`.orderBy(…)`) or a whole query (`db.…`, `(db.…`). */
 const query = (example: string) =>
-  example.startsWith(".") ? `db.users${example}.all()` : `db.users.where((u) => ${example}).all()`;
+  example.startsWith(".")
+    ? `db.users${example}.all()`
+    : /^\(?db\./.test(example)
+      ? example
+      : `db.users.where((u) => ${example}).all()`;
 
 for (const [kind, { code, example }] of Object.entries(DIAGNOSTICS)) {
-  if (kind === "internalError") continue;
+  // Without an example: an internal error, or a compiler option (tested where the program is built).
+  if (example === "") continue;
   test(`TS${code} (${kind}): ${example}`, () => {
     const { diagnostics } = compile(`  return ${query(example)};`);
     assert.deepEqual(

@@ -21,15 +21,23 @@ export interface ConnectOptions<S extends Schema> {
   readonly prepare?: boolean;
 }
 
-/** A root query per table: `db.users.where(…)`. Only a root can start a statically folded chain. */
+/** A root query per table: `db.users.where(…)`, which starts empty. */
 export type TableQuery<T extends AnyTable> = Query<T> & {
-  /** Phantom: marks a chain root, so the transformer knows the chain starts empty. */
+  /** Phantom: marks a table's own query. */
   readonly $closqlRoot: true;
 };
 
+/**
+ * What `connect()` returns. The transformer folds a chain into one constant statement only when its
+ * root is written `db.<table>` on this type (a phantom brand marks it), as only then is its whole
+ * history known; a query reached any other way composes at run time from precompiled fragments.
+ */
 export type Database<S extends Schema> = {
   readonly [K in keyof S["tables"]]: TableQuery<S["tables"][K]>;
-} & DatabaseMethods;
+} & DatabaseMethods & {
+    /** Phantom: how the transformer recognizes closql's Database. */
+    readonly $closqlDatabase: true;
+  };
 
 export interface DatabaseMethods {
   /**

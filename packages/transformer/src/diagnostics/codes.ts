@@ -89,6 +89,26 @@ export const DIAGNOSTICS = {
     summary: "a function used like `sqlFunction` whose SQL name closql cannot find",
     example: `lookup(u.name) > 0`,
   },
+  queryMethodReference: {
+    code: 91018,
+    summary: "a query method used other than by calling it on a query (an alias, `.call`, destructuring, `?.`)",
+    example: `.where.call(db.users, (u) => u.id > 0)`,
+  },
+  unknownTable: {
+    code: 91019,
+    summary: "a query whose table is not known at build time (`Query<any>`, `Query<AnyTable>`, a generic table)",
+    example: `(db.users as Query<any>).count()`,
+  },
+  strictNullChecksRequired: {
+    code: 91020,
+    summary: "a program compiled without `strictNullChecks`: its types do not say which values may be null",
+    example: "",
+  },
+  unknownColumnFact: {
+    code: 91021,
+    summary: "a table whose column facts are not literal types (nullability `boolean`, `.name(x)` with `x: string`)",
+    example: `db.legacy.count()`,
+  },
   internalError: {
     code: 91999,
     summary: "closql itself failed on this query: a closql bug (please report it); the rest of the build goes on",

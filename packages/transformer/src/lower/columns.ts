@@ -23,7 +23,8 @@ export function columnReference(cx: LoweringContext, e: ts.Expression): Value | 
   const col = source.table.columns.get(key);
   if (!col) throw new Refusal("unknownColumn", e, `\`${key}\` is not a column of table "${source.table.name}".`);
   let type = columnType(col);
-  if (col.sqlType.startsWith('"')) type = { ...type, enumLabels: cx.stringLabels(e) };
+  // The declared labels (recognize/schema.ts refuses a table whose labels are not literal types).
+  if (col.enumLabels) type = { ...type, enumLabels: col.enumLabels };
   // TypeScript narrows `u.x` after `u.x !== null &&`; the SQL stays correct because the guarding
   // operand decides the AND/OR whenever the narrowing does not hold.
   if (type.nullable && !cx.typeIncludesNull(e)) type = { ...type, nullable: false };

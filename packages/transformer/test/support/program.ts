@@ -19,7 +19,7 @@ export const compilerOptions: ts.CompilerOptions = {
  * SQL functions. A snippet body is compiled inside `function snippets() { … }`.
  */
 const PRELUDE = `
-import { connect, ilike, sqlFunction, SqlFunction } from "closql";
+import { connect, ilike, sqlFunction, SqlFunction, Query } from "closql";
 import { schema } from "./schema";
 declare const db: ReturnType<typeof connect<typeof schema>>;
 declare const x: string, maybe: string | null, n: number, since: Date, ids: number[], list: string[];
