@@ -3,6 +3,7 @@ import type { AnyTable } from "../schema/table";
 import type { Schema } from "../schema/relations";
 import { Executor, QueryEvent } from "./executor";
 import { Query } from "./query";
+import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 
 export interface ConnectOptions<S extends Schema> {
   readonly schema: S;
@@ -17,8 +18,15 @@ export interface ConnectOptions<S extends Schema> {
   /**
    * Named prepared statements (default true: closql's SQL is constant, so each statement is parsed
    * and planned once per connection). Set false behind PgBouncer in transaction pooling mode.
+   * A statement the server dropped (`DEALLOCATE ALL`, `DISCARD ALL`) or whose result type changed
+   * (the schema was recreated, a column ALTERed) is re-prepared once, transparently, on the same connection.
    */
   readonly prepare?: boolean;
+  /**
+   * At most this many of closql's named statements per connection (default 1000); beyond it the least
+   * recently used is deallocated. Matters for chains built across `if`s, whose texts vary.
+   */
+  readonly maxPreparedStatements?: number;
 }
 
 /** A root query per table: `db.users.where(…)`, which starts empty. */
@@ -60,7 +68,14 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
   if (!options.pool && !options.url) throw new TypeError("closql: connect() needs { url } or { pool }");
   const pool = options.pool ?? new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   const ownsPool = !options.pool;
-  const executor = new Executor(pool, { prepare: options.prepare ?? true, onQuery: options.onQuery });
+  const maxPreparedStatements = options.maxPreparedStatements ?? DEFAULT_MAX_PREPARED_STATEMENTS;
+  if (!Number.isSafeInteger(maxPreparedStatements) || maxPreparedStatements < 1)
+    throw new TypeError(`closql: connect() needs maxPreparedStatements ≥ 1, got ${maxPreparedStatements}`);
+  const executor = new Executor(pool, {
+    prepare: options.prepare ?? true,
+    maxPreparedStatements,
+    onQuery: options.onQuery,
+  });
   const db: Record<string, unknown> = {};
   for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new Query(executor, table.$name);
   const methods: DatabaseMethods = {

@@ -5,6 +5,7 @@ import type { CompiledRead, CompiledReadPlan, CompiledStep, RowMapper } from "./
 import { decode } from "./decode";
 import { CardinalityError, UncompiledQueryError } from "./errors";
 import type { Executor, QueryEvent } from "./executor";
+import { statementName } from "./statements";
 import { quoteIdent } from "../sql/identifiers";
 
 export type SortDirection = "asc" | "desc";
@@ -112,7 +113,8 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     const result = await this.$executor.run(
       text,
       params,
-      dynamicStatementName(text),
+      // Named by a hash of the text, as folded chains are at build time: no process-wide table of names.
+      this.$executor.options.prepare ? statementName(text) : undefined,
       plan.source,
       "array",
       closures.length > 0 ? closures : undefined,
@@ -122,17 +124,6 @@ export class Query<T extends AnyTable, Out = Row<T>> {
 }
 
 const NO_PARAMS: readonly unknown[] = [];
-
-const dynamicNames = new Map<string, string>();
-/** Same text → same prepared-statement name, process-wide; distinct texts never share one. */
-function dynamicStatementName(text: string): string {
-  let name = dynamicNames.get(text);
-  if (name === undefined) {
-    name = `closql_d${dynamicNames.size + 1}`;
-    dynamicNames.set(text, name);
-  }
-  return name;
-}
 
 function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefined, source: string): unknown {
   switch (kind) {
