@@ -76,7 +76,7 @@ test("where closures lower to SQL and bindings", () => {
 
 /** Whole chains: each step through the method table, one result per step. */
 const CHAINS: [chain: string, steps: [sql: string, bindings?: string[]][]][] = [
-  [`db.users.orderBy((u) => u.name, "desc", { nulls: "last" })`, [[`"name" DESC NULLS LAST`]]],
+  [`db.users.orderBy((u) => u.name, "desc", { nulls: "last" })`, [[`"name" COLLATE "C" DESC NULLS LAST`]]],
   [`db.users.orderBy((u) => u.age ?? 0).orderBy((u) => u.id)`, [[`COALESCE("age", 0)`], [`"id"`]]],
   [`db.users.limit(5).offset(n)`, [[`5`], [`$1`, ["count(n)"]]]],
   [

@@ -1,5 +1,6 @@
 import { ClosqlError } from "./errors";
 
+import { timestampEdge } from "./timestamp";
 const INT8_MAX = 9223372036854775807n;
 const INT8_MIN = -9223372036854775808n;
 
@@ -52,19 +53,28 @@ export const bind = {
     return JSON.stringify(typeof x === "bigint" ? x.toString() : x);
   },
   /**
-   * Dates against a timestamp column. JavaScript sees the column truncated to milliseconds, so
-   * `col > d` ⇔ `col >= d + 1ms` and `col <= d` ⇔ `col < d + 1ms`. An invalid Date compares false.
+   * Dates against a timestamp column, as UTC text (timestamp.ts: the same instant for `timestamptz`,
+   * the UTC wall clock for `timestamp`, under any session TimeZone). JavaScript sees the column
+   * truncated to milliseconds, so `col > d` ⇔ `col >= d + 1ms` and `col <= d` ⇔ `col < d + 1ms`.
+   * An invalid Date (or a NaN of milliseconds) compares false: NULL.
    */
   date: {
-    at(d: Date | null | undefined): Date | null {
-      return d instanceof Date && !Number.isNaN(d.getTime()) ? d : null;
+    at(d: Date | number | null | undefined): string | null {
+      const ms = instant(d);
+      return ms === null ? null : timestampEdge(ms);
     },
-    /** A number of milliseconds (from getTime()) as a Date. */
-    fromMs(ms: number | null | undefined): Date | null {
-      return typeof ms === "number" && Number.isFinite(ms) ? new Date(ms) : null;
+    next(d: Date | number | null | undefined): string | null {
+      const ms = instant(d);
+      return ms === null ? null : timestampEdge(ms + 1);
     },
-    next(d: Date | null | undefined): Date | null {
-      return d instanceof Date && !Number.isNaN(d.getTime()) ? new Date(d.getTime() + 1) : null;
+    /**
+     * A number x compared with `getTime()`, an integer t: the integer edge with the same answer.
+     * `t > x` ⇔ `t >= floor(x) + 1`, `t < x` ⇔ `t < ceil(x)`, `t === x` only for an integral x.
+     */
+    ms: {
+      floor: (x: number | null | undefined): number | null => (typeof x === "number" ? Math.floor(x) : null),
+      ceil: (x: number | null | undefined): number | null => (typeof x === "number" ? Math.ceil(x) : null),
+      eq: (x: number | null | undefined): number | null => (typeof x === "number" && Number.isInteger(x) ? x : null),
     },
   },
   /** A string compared with an enum column: a non-label can equal nothing (PostgreSQL would reject it). */
@@ -78,3 +88,9 @@ export const bind = {
     return n;
   },
 };
+
+/** The milliseconds of a valid Date or a non-NaN number (±Infinity stay, clamped at the edge). */
+function instant(d: Date | number | null | undefined): number | null {
+  const ms = d instanceof Date ? d.getTime() : typeof d === "number" ? d : NaN;
+  return Number.isNaN(ms) ? null : ms;
+}

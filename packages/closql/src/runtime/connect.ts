@@ -3,6 +3,7 @@ import type { AnyTable } from "../schema/table";
 import type { Schema } from "../schema/relations";
 import { Executor, QueryEvent } from "./executor";
 import { Query } from "./query";
+import { pinnedSessions } from "./session";
 import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 
 export interface ConnectOptions<S extends Schema> {
@@ -71,7 +72,8 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
   const maxPreparedStatements = options.maxPreparedStatements ?? DEFAULT_MAX_PREPARED_STATEMENTS;
   if (!Number.isSafeInteger(maxPreparedStatements) || maxPreparedStatements < 1)
     throw new TypeError(`closql: connect() needs maxPreparedStatements ≥ 1, got ${maxPreparedStatements}`);
-  const executor = new Executor(pool, {
+  // Statements run on sessions with the settings closql depends on pinned (session.ts).
+  const executor = new Executor(pinnedSessions(pool), {
     prepare: options.prepare ?? true,
     maxPreparedStatements,
     onQuery: options.onQuery,

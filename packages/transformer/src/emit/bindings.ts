@@ -46,7 +46,9 @@ export function bindingExpression(
     case "json":
       return call("$bind.json", expr);
     case "date":
-      return call(`$bind.date.${via.edge}`, via.fromMs ? call("$bind.date.fromMs", expr) : expr);
+      return call(`$bind.date.${via.edge}`, via.fromMs ? call(`$bind.date.ms.${via.fromMs}`, expr) : expr);
+    case "canonical":
+      return call(`$bind.canonical.${via.type}`, expr);
     case "oneOf":
       return call("$bind.oneOf", expr, f.createArrayLiteralExpression(via.labels.map((l) => f.createStringLiteral(l))));
     case "like":

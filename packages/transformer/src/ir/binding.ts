@@ -29,8 +29,14 @@ export type BindVia =
   | { readonly kind: "intList" }
   /** Compared with a JSONB path: JSON text. */
   | { readonly kind: "json" }
-  /** Against a timestamp: the Date itself (`at`) or 1 ms later (`next`); `fromMs` for a number of ms. */
-  | { readonly kind: "date"; readonly edge: "at" | "next"; readonly fromMs: boolean }
+  /**
+   * Against a timestamp: the Date itself (`at`) or 1 ms later (`next`), as UTC text. `fromMs`: a number
+   * of ms compared with `getTime()`, first made the integer edge with the same answer (`eq`: only an
+   * integer can be equal).
+   */
+  | { readonly kind: "date"; readonly edge: "at" | "next"; readonly fromMs: false | "floor" | "ceil" | "eq" }
+  /** Compared with a uuid or date: a string that is not its canonical text becomes NULL (matches nothing). */
+  | { readonly kind: "canonical"; readonly type: "uuid" | "date" }
   /** Compared with an enum column: a non-label becomes NULL (matches nothing). */
   | { readonly kind: "oneOf"; readonly labels: readonly string[] }
   /** A LIKE pattern with `%`, `_` and `\` escaped. */

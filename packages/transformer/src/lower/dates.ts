@@ -12,20 +12,29 @@ type DateOp = "=" | "<" | "<=" | ">" | ">=";
 /**
  * Compares timestamps as JavaScript compares Dates: to the millisecond. PostgreSQL keeps
  * microseconds, so against a bound Date the bound side moves instead of the column (index-friendly):
- * `col > d` ⇔ `col >= d + 1ms`, `col <= d` ⇔ `col < d + 1ms`, `===` is the 1 ms range.
+ * `col > d` ⇔ `col >= d + 1ms`, `col <= d` ⇔ `col < d + 1ms`, `===` is the 1 ms range. The bound
+ * side is UTC text (runtime timestamp.ts), so no session `TimeZone` enters a comparison.
  */
 export function compareDates(cx: LoweringContext, op: DateOp, a: Value, b: Value, positive: boolean): SqlNode {
   if (readsRowValue(b) && !readsRowValue(a)) return compareDates(cx, FLIPPED[op] as DateOp, b, a, positive);
   if (readsRowValue(b)) {
-    const ms = (v: Value) => sql.call("date_trunc", sql.literal("'milliseconds'"), v.node);
-    const hit = sql.binary(op, ms(a), ms(b));
+    const [x, y] = sameTimestampType(a, b);
+    const ms = (n: SqlNode) => sql.call("date_trunc", sql.literal("'milliseconds'"), n);
+    const hit = sql.binary(op, ms(x), ms(y));
     if (positive) return hit;
     return a.type.nullable || b.type.nullable ? sql.is(hit, "NOT TRUE") : sql.not(hit);
   }
   if (b.node.kind !== "param" || !b.bound) throw new Error("closql: expected a bound Date");
   const boundDate = b.bound;
   const fromMs = b.type.kind === "number";
-  const bound = (edge: "at" | "next") => sql.param(bindValue(boundDate, { kind: "date", edge, fromMs }));
+  const bound = (edge: "at" | "next") =>
+    sql.param(
+      bindValue(boundDate, {
+        kind: "date",
+        edge,
+        fromMs: !fromMs ? false : op === "=" ? "eq" : edge === "at" ? "ceil" : "floor",
+      }),
+    );
   const col = a.node;
   const hit = {
     ">": () => sql.binary(">=", col, bound("next")),
@@ -43,6 +52,17 @@ function readsRowValue(v: Value): boolean {
 }
 
 /** The Date behind one side of a getTime() comparison (a bound number stays a number of ms). */
+/**
+ * `timestamp` against `timestamptz`: PostgreSQL would convert the `timestamp` in the session's
+ * `TimeZone`; closql reads a `timestamp` as UTC (runtime timestamp.ts), so it converts it as UTC.
+ */
+function sameTimestampType(a: Value, b: Value): [SqlNode, SqlNode] {
+  if (a.type.sqlType === b.type.sqlType) return [a.node, b.node];
+  const asInstant = (v: Value) =>
+    v.type.sqlType === "timestamp" ? sql.binary("AT TIME ZONE", v.node, sql.literal("'UTC'")) : v.node;
+  return [asInstant(a), asInstant(b)];
+}
+
 export function dateSide(v: Value, at: ts.Node): Value {
   if (v.dateOf) return v.dateOf;
   if (v.node.kind === "param" && v.type.kind === "number") return v;
@@ -59,11 +79,13 @@ export function getTime(cx: LoweringContext, e: ts.CallExpression, receiver: ts.
   if (d.type.kind !== "date")
     throw new Refusal("unsupportedExpression", e, "`getTime()` is supported on Date values only.");
   const ms = sql.call(
+  // extract(epoch …) is exact (numeric) and reads a `timestamp` as UTC, as closql does. The result
+  // is an integer, typed int8 as it is, so arithmetic on it (`% n`, `/ n`) follows its SQL type.
     "floor",
     sql.binary("*", { kind: "extract", field: "epoch", operand: d.node }, sql.literal("1000")),
   );
   return {
-    node: sql.cast(ms, "float8"),
+    node: sql.cast(ms, "int8"),
     type: { kind: "number", nullable: d.type.nullable, sqlType: "bigint" },
     dateOf: d,
   };

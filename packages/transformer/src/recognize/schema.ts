@@ -57,7 +57,8 @@ export class SchemaReader {
 
   /** Whether `type` is a closql query, and of which table. */
   queryType(type: ts.Type): QueryType {
-    const apparent = this.checker.getApparentType(type);
+    // `q?.where` reads a `Query | undefined`; a type parameter is read through its constraint.
+    const apparent = this.checker.getApparentType(this.checker.getNonNullableType(type));
     const tableProp = apparent.getProperty("$table");
     if (!tableProp || !apparent.getProperty("$out") || !apparent.getProperty("$steps")) return NOT_A_QUERY;
     const tableType = this.checker.getTypeOfSymbol(tableProp);
