@@ -1,6 +1,6 @@
 import { ClosqlError } from "./errors";
-
 import { timestampEdge } from "./timestamp";
+
 const INT8_MAX = 9223372036854775807n;
 const INT8_MIN = -9223372036854775808n;
 

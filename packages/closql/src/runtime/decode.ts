@@ -1,5 +1,6 @@
 import pg from "pg";
 import { PrecisionLossError } from "./errors";
+import { parseTimestampUtc } from "./timestamp";
 
 /**
  * Value conversions the row mappers call. The transformer emits a mapper per query that calls these
@@ -40,20 +41,26 @@ export const decode = {
 
 const DATE = 1082;
 const DATE_ARRAY = 1182;
+const TIMESTAMP = 1114;
+const TIMESTAMP_ARRAY = 1115;
 const TEXT_ARRAY = 1009;
 const NUMERIC_ARRAY = 1231;
 const identity = (v: string) => v;
+const textArray = pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => (string | null)[];
 
 /**
- * Type parsers for every closql query: `date` stays the `"YYYY-MM-DD"` string (pg's default builds a
- * local-midnight Date, which a time zone can shift to another day), and `numeric[]` elements stay
- * exact strings like `numeric` (pg's default parses them as floats); everything else is pg's default.
+ * Type parsers for every closql query (results are text in the ISO DateStyle closql pins, session.ts):
+ * `date` stays the `"YYYY-MM-DD"` string (pg's default builds a local-midnight Date, which a time
+ * zone can shift to another day); `timestamp` (without time zone) is read as UTC, not in the Node
+ * process's zone (timestamp.ts); `numeric[]` elements stay exact strings like `numeric` (pg's
+ * default parses them as floats); everything else is pg's default.
  */
 export const closqlTypes = {
   getTypeParser(oid: number, format?: "text" | "binary"): (value: string) => unknown {
     if (oid === DATE) return identity;
-    if (oid === DATE_ARRAY || oid === NUMERIC_ARRAY)
-      return pg.types.getTypeParser(TEXT_ARRAY as never, "text") as (value: string) => unknown;
+    if (oid === DATE_ARRAY || oid === NUMERIC_ARRAY) return textArray;
+    if (oid === TIMESTAMP) return parseTimestampUtc;
+    if (oid === TIMESTAMP_ARRAY) return (v) => textArray(v).map((e) => (e === null ? null : parseTimestampUtc(e)));
     return pg.types.getTypeParser(oid as never, format ?? "text") as (value: string) => unknown;
   },
 };

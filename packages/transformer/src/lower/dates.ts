@@ -26,6 +26,7 @@ export function compareDates(cx: LoweringContext, op: DateOp, a: Value, b: Value
   }
   if (b.node.kind !== "param" || !b.bound) throw new Error("closql: expected a bound Date");
   const boundDate = b.bound;
+  // A number of ms meets getTime(), an integer: first the integer edge with the same answer.
   const fromMs = b.type.kind === "number";
   const bound = (edge: "at" | "next") =>
     sql.param(
@@ -51,7 +52,6 @@ function readsRowValue(v: Value): boolean {
   return v.node.kind !== "param" && v.node.kind !== "literal";
 }
 
-/** The Date behind one side of a getTime() comparison (a bound number stays a number of ms). */
 /**
  * `timestamp` against `timestamptz`: PostgreSQL would convert the `timestamp` in the session's
  * `TimeZone`; closql reads a `timestamp` as UTC (runtime timestamp.ts), so it converts it as UTC.
@@ -63,6 +63,7 @@ function sameTimestampType(a: Value, b: Value): [SqlNode, SqlNode] {
   return [asInstant(a), asInstant(b)];
 }
 
+/** The Date behind one side of a getTime() comparison (a bound number stays a number of ms). */
 export function dateSide(v: Value, at: ts.Node): Value {
   if (v.dateOf) return v.dateOf;
   if (v.node.kind === "param" && v.type.kind === "number") return v;
@@ -78,9 +79,9 @@ export function getTime(cx: LoweringContext, e: ts.CallExpression, receiver: ts.
   const d = lowerValue(cx, receiver);
   if (d.type.kind !== "date")
     throw new Refusal("unsupportedExpression", e, "`getTime()` is supported on Date values only.");
-  const ms = sql.call(
   // extract(epoch …) is exact (numeric) and reads a `timestamp` as UTC, as closql does. The result
   // is an integer, typed int8 as it is, so arithmetic on it (`% n`, `/ n`) follows its SQL type.
+  const ms = sql.call(
     "floor",
     sql.binary("*", { kind: "extract", field: "epoch", operand: d.node }, sql.literal("1000")),
   );

@@ -4,6 +4,8 @@ import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
 import { LoweringContext } from "../context";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
+import { codeUnitOrder } from "../ordering";
+import { textValue } from "../strings";
 import { lowerValue } from "../value";
 
 /** `.orderBy(u => key, "asc" | "desc", { nulls: "first" | "last" })` */
@@ -11,10 +13,31 @@ export function lowerOrderBy(input: StepInput): LoweredStep {
   const [keyArg, directionArg, optionsArg] = input.args;
   const closure = inlineClosure(input.name, keyArg);
   const cx = new LoweringContext(input.checker, closure, [{ table: input.table }]);
-  const key = lowerValue(cx, closureBody(closure));
+  const body = closureBody(closure);
+  const key = sortKey(cx, body);
   const direction = directionArg ? literalOption(directionArg, ["asc", "desc"], "the sort direction") : "asc";
   const nulls = optionsArg ? nullsOption(optionsArg) : undefined;
-  return { kind: "orderBy", nodes: [{ kind: "sort", operand: key.node, direction, nulls }] };
+  return { kind: "orderBy", nodes: [{ kind: "sort", operand: key, direction, nulls }] };
+}
+
+/**
+ * The SQL of a sort key. Strings sort by code units, as JavaScript's `<` and closql's `where`
+ * compare them (`COLLATE "C"`, enum/uuid/numeric/date as their text), never by the database's
+ * collation: keyset pagination (`where(u => u.name > last).orderBy(u => u.name)`) then neither
+ * skips nor repeats rows. A key that does not read the row is refused: it orders nothing, and as a
+ * bare literal PostgreSQL would read `ORDER BY 1` as a column position (and reject `ORDER BY 'x'`).
+ */
+function sortKey(cx: LoweringContext, body: ts.Expression) {
+  const key = cx.readsRow(body) ? lowerValue(cx, body) : undefined;
+  if (!key || key.node.kind === "literal" || key.node.kind === "param") {
+    throw new Refusal(
+      "constantSortKey",
+      body,
+      "this sort key does not read the row, so it is the same for every row and orders nothing.",
+      "Sort by a column or an expression of the row, e.g. `.orderBy((u) => u.id)`.",
+    );
+  }
+  return key.type.kind === "string" ? codeUnitOrder(textValue(key)).node : key.node;
 }
 
 function literalOption<T extends string>(e: ts.Expression, allowed: readonly T[], what: string): T {

@@ -1,0 +1,84 @@
+import { ClosqlError } from "./errors";
+
+/**
+ * closql's timestamp policy, in one place.
+ *
+ * - `timestamp` (without time zone) holds a wall-clock time with no zone; closql reads and writes it
+ *   as **UTC**: `2020-01-01 00:00:00` is `new Date(Date.UTC(2020, 0, 1))` in every process time zone
+ *   and under every session `TimeZone`. (`pg` would read it in the Node process's local zone and
+ *   write a Date as local time, so the same row meant different instants on different machines.)
+ * - Every Date closql sends is UTC text with an explicit `+00` offset: exact for `timestamptz`, the
+ *   UTC wall clock for `timestamp` (PostgreSQL ignores an offset there), whatever the session zone.
+ * - Text is read in the ISO `DateStyle`, which closql pins on its connections (see session.ts).
+ */
+
+/** Milliseconds of PostgreSQL's earliest timestamp, 4714-11-24 00:00:00 BC (astronomical year -4713). */
+const PG_MIN_MS = utcMs(-4713, 10, 24, 0, 0, 0, 0);
+/** Past every timestamp a Date can hold (JavaScript's range ends in 275760; PostgreSQL's in 294276). */
+const PG_MAX_TEXT = "294276-12-31 23:59:59.999999+00";
+
+/** `Date.UTC` without its two-digit-year quirk (0–99 mean 1900–1999 there). */
+function utcMs(year: number, month: number, day: number, h: number, m: number, s: number, ms: number): number {
+  const d = new Date(Date.UTC(2000, month, day, h, m, s, ms));
+  d.setUTCFullYear(year);
+  return d.getTime();
+}
+
+const TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?( BC)?$/;
+
+/**
+ * A `timestamp` (without time zone) in the ISO DateStyle as the UTC instant of its wall clock.
+ * Sub-millisecond digits are cut, as `date_trunc('milliseconds', …)` and `getTime()`'s SQL cut them.
+ * ±infinity stay ±Infinity, as `pg` gives them for `timestamptz`.
+ */
+export function parseTimestampUtc(text: string): Date | number {
+  if (text === "infinity") return Infinity;
+  if (text === "-infinity") return -Infinity;
+  const m = TIMESTAMP.exec(text);
+  if (!m) throw new Error(`closql: cannot read timestamp ${JSON.stringify(text)} (is DateStyle ISO?)`);
+  const year = m[8] ? 1 - Number(m[1]) : Number(m[1]);
+  const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  return new Date(utcMs(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
+}
+
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/**
+ * A millisecond instant as PostgreSQL timestamp text in UTC (`2020-01-01 00:00:00.000+00`, `… BC`
+ * before year 1): for `timestamp` and `timestamptz` parameters alike, whatever the session `TimeZone`.
+ */
+export function timestampText(ms: number): string {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const date = `${pad(year > 0 ? year : 1 - year, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+  const time = `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+  return `${date} ${time}.${pad(d.getUTCMilliseconds(), 3)}+00${year > 0 ? "" : " BC"}`;
+}
+
+/**
+ * The edge of a comparison with a timestamp column, as text. An instant before PostgreSQL's first
+ * timestamp is clamped to it, and one past a Date's range to past PostgreSQL's last: no stored row
+ * lies between the instant and its clamped edge, so every comparison keeps its answer (and the
+ * server never rejects a Date JavaScript accepts).
+ */
+export function timestampEdge(ms: number): string {
+  if (ms < PG_MIN_MS) return timestampText(PG_MIN_MS);
+  if (!(ms <= 8.64e15)) return PG_MAX_TEXT;
+  return timestampText(ms);
+}
+
+/** A Date as a parameter: UTC text, never the process's local time (what `pg` would send). */
+export function dateParam(d: Date): string {
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) throw new ClosqlError("closql: cannot send an invalid Date as a parameter");
+  return timestampText(ms);
+}
+
+/**
+ * Statement parameters as closql sends them: Dates (also inside arrays) as UTC text, where `pg` would
+ * send the process's local time.
+ */
+export function sendableParams(params: readonly unknown[]): unknown[] {
+  const sendable = (v: unknown): unknown => (v instanceof Date ? dateParam(v) : Array.isArray(v) ? v.map(sendable) : v);
+  return params.map(sendable);
+}
