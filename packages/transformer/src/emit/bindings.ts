@@ -47,6 +47,8 @@ export function bindingExpression(
       return call("$bind.json", expr);
     case "date":
       return call(`$bind.date.${via.edge}`, via.fromMs ? call(`$bind.date.ms.${via.fromMs}`, expr) : expr);
+    case "canonical":
+      return call(`$bind.canonical.${via.type}`, expr);
     case "oneOf":
       return call("$bind.oneOf", expr, f.createArrayLiteralExpression(via.labels.map((l) => f.createStringLiteral(l))));
     case "like":

@@ -35,6 +35,8 @@ export type BindVia =
    * integer can be equal).
    */
   | { readonly kind: "date"; readonly edge: "at" | "next"; readonly fromMs: false | "floor" | "ceil" | "eq" }
+  /** Compared with a uuid or date: a string that is not its canonical text becomes NULL (matches nothing). */
+  | { readonly kind: "canonical"; readonly type: "uuid" | "date" }
   /** Compared with an enum column: a non-label becomes NULL (matches nothing). */
   | { readonly kind: "oneOf"; readonly labels: readonly string[] }
   /** A LIKE pattern with `%`, `_` and `\` escaped. */

@@ -62,7 +62,7 @@ export function ordering(
  * JavaScript orders strings by UTF-16 code units. `COLLATE "C"` orders by code point, which agrees
  * except between astral characters and U+E000–U+FFFF (documented limit).
  */
-export export function codeUnitOrder(v: Value): Value {
+export function codeUnitOrder(v: Value): Value {
   if (v.node.kind === "param" || v.node.kind === "literal") return v;
   const node = v.type.sqlType !== undefined && !isTextual(v.type) ? sql.cast(v.node, "text") : v.node;
   return { ...v, node: sql.collate(node, "C") };
