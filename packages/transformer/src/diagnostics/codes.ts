@@ -114,11 +114,6 @@ export const DIAGNOSTICS = {
     summary: "an `orderBy` key that does not read the row: the same for every row, it orders nothing",
     example: `.orderBy((u) => 1)`,
   },
-  constantSortKey: {
-    code: 91040,
-    summary: "an `orderBy` key that does not read the row: the same for every row, it orders nothing",
-    example: `.orderBy((u) => 1)`,
-  },
   internalError: {
     code: 91999,
     summary: "closql itself failed on this query: a closql bug (please report it); the rest of the build goes on",
