@@ -101,7 +101,8 @@ describe("chains built across ifs", () => {
 });
 
 describe("runtime behaviour", () => {
-  const t = useSeededDatabase(nastySchema, items, nastyRows().slice(0, 5));
+  const rows = nastyRows().slice(0, 5);
+  const t = useSeededDatabase(nastySchema, items, rows);
 
   test("a query that reaches the runtime uncompiled throws an error naming the build step", () => {
     const raw: any = t.db.items;
@@ -111,6 +112,24 @@ describe("runtime behaviour", () => {
         e instanceof UncompiledQueryError && /tspc/.test(e.message) && /@closql\/transformer/.test(e.message),
     );
     assert.throws(() => raw.all(), UncompiledQueryError);
+  });
+
+  test("a bound value may await (another query): it is computed in place, not in a thunk", async () => {
+    const firstTwo = await t.db.items
+      .orderBy((r) => r.id)
+      .limit((await t.db.items.where((r) => r.id <= 2).count()) + 0)
+      .all();
+    assert.equal(
+      t.last().sql,
+      `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" ORDER BY "id" LIMIT $1`,
+    );
+    assert.deepEqual(
+      firstTwo.map((r) => r.id),
+      rows
+        .map((r) => r.id)
+        .sort((a, b) => a - b)
+        .slice(0, 2),
+    );
   });
 
   test("server errors are DatabaseErrors carrying the SQL and the TypeScript source line", async () => {

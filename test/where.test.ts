@@ -363,7 +363,7 @@ describe("where: SQL text and rows equal JavaScript's", () => {
           .where((r) => r.s.startsWith("a%"))
           .orderBy((r) => r.id)
           .all(),
-      `${SELECT} WHERE "s" LIKE 'a\\%%' ORDER BY "id"`,
+      `${SELECT} WHERE "s" LIKE E'a\\\\%%' ORDER BY "id"`,
     );
     await same(
       () =>

@@ -31,10 +31,10 @@ const WHERE: [body: string, sql: string, bindings?: string[]][] = [
     ["date.at(fromMs(n))", "date.next(fromMs(n))"],
   ],
   ["u.name.startsWith(x)", '"name" LIKE $1', ["like.startsWith(x)"]],
-  ['u.name.includes("50%_off")', "\"name\" LIKE '%50\\%\\_off%'"],
+  ['u.name.includes("50%_off")', "\"name\" LIKE E'%50\\\\%\\\\_off%'"],
   [
     "u.name.endsWith(u.email)",
-    "\"name\" LIKE ('%' || replace(replace(replace(\"email\", '\\', '\\\\'), '%', '\\%'), '_', '\\_'))",
+    "\"name\" LIKE ('%' || replace(replace(replace(\"email\", E'\\\\', E'\\\\\\\\'), '%', E'\\\\%'), '_', E'\\\\_'))",
   ],
   ["ids.includes(u.id)", '"id" = ANY($1::int8[])', ["intList(ids)"]],
   ["list.includes(u.name)", '"name" = ANY($1)', ["list"]],
@@ -57,7 +57,7 @@ const WHERE: [body: string, sql: string, bindings?: string[]][] = [
   ["u.name < x", '("name" COLLATE "C") < $1', ["x"]],
   [
     "u.score / n > 1",
-    "(CASE WHEN $1::float8 = 0 THEN CASE WHEN (\"score\" = 'NaN' OR \"score\" = 0) THEN 'NaN'::float8 WHEN (\"score\" > 0) = ($1::float8::text NOT LIKE '-%') THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END ELSE \"score\" / $1::float8 END > 1 AND CASE WHEN $1::float8 = 0 THEN CASE WHEN (\"score\" = 'NaN' OR \"score\" = 0) THEN 'NaN'::float8 WHEN (\"score\" > 0) = ($1::float8::text NOT LIKE '-%') THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END ELSE \"score\" / $1::float8 END <> 'NaN')",
+    '(SELECT ("closql_let1"."closql_let1_1" > 1 AND "closql_let1"."closql_let1_1" <> \'NaN\') FROM (SELECT CASE WHEN $1::float8 = 0 THEN CASE WHEN ("score" = \'NaN\' OR "score" = 0) THEN \'NaN\'::float8 WHEN ("score" > 0) = ($1::float8::text NOT LIKE \'-%\') THEN \'Infinity\'::float8 ELSE \'-Infinity\'::float8 END ELSE "score" / $1::float8 END AS "closql_let1_1") AS "closql_let1")',
     ["double(n)"],
   ],
   ["ilike(u.email, x)", '"email" ILIKE $1', ["x"]],

@@ -1,3 +1,4 @@
+import { canonical } from "../sql/canonical";
 import { ClosqlError } from "./errors";
 import { timestampEdge } from "./timestamp";
 
@@ -76,6 +77,11 @@ export const bind = {
       ceil: (x: number | null | undefined): number | null => (typeof x === "number" ? Math.ceil(x) : null),
       eq: (x: number | null | undefined): number | null => (typeof x === "number" && Number.isInteger(x) ? x : null),
     },
+  },
+  /** A string compared with a uuid or date: only their canonical text can be equal (else NULL: nothing). */
+  canonical: {
+    uuid: (x: string | null | undefined): string | null => (typeof x === "string" && canonical.uuid(x) ? x : null),
+    date: (x: string | null | undefined): string | null => (typeof x === "string" && canonical.date(x) ? x : null),
   },
   /** A string compared with an enum column: a non-label can equal nothing (PostgreSQL would reject it). */
   oneOf(x: string | null | undefined, labels: readonly string[]): string | null {

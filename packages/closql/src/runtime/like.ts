@@ -3,9 +3,12 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, "\\$&");
 }
 
-/** LIKE patterns for the string methods; the transformer binds these so the SQL text stays constant. */
+/**
+ * LIKE patterns for the string methods; the transformer binds these so the SQL text stays constant.
+ * JavaScript searches for String(v), so a null argument searches for "null".
+ */
 export const like = {
-  startsWith: (v: string) => `${escapeLike(v)}%`,
-  endsWith: (v: string) => `%${escapeLike(v)}`,
-  includes: (v: string) => `%${escapeLike(v)}%`,
+  startsWith: (v: unknown) => `${escapeLike(String(v))}%`,
+  endsWith: (v: unknown) => `%${escapeLike(String(v))}`,
+  includes: (v: unknown) => `%${escapeLike(String(v))}%`,
 };

@@ -82,12 +82,13 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   /** Runs a read the transformer folded into one constant statement. @internal */
   async $run(
     compiled: CompiledRead,
-    params: (() => readonly unknown[]) | undefined,
+    /** A thunk, so a throw while computing a value rejects the query; an array where a value awaits. */
+    params: (() => readonly unknown[]) | readonly unknown[] | undefined,
     closures?: QueryEvent["closures"],
   ): Promise<any> {
     const result = await this.$executor.run(
       compiled.text,
-      params ? params() : NO_PARAMS,
+      typeof params === "function" ? params() : (params ?? NO_PARAMS),
       compiled.name,
       compiled.source,
       "array",

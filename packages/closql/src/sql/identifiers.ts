@@ -11,8 +11,14 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Quotes a string as an SQL literal (standard_conforming_strings = on, the default since PostgreSQL 9.1). */
+/**
+ * Quotes a string as an SQL literal that means the same whatever the session's
+ * `standard_conforming_strings`: with it off, a backslash in '…' is an escape (so `'\' OR TRUE --'`
+ * would end the literal early), so a value with a backslash is written as an escape string, E'…',
+ * where backslashes are always escapes. Quotes are doubled, which both forms accept.
+ */
 export function quoteLiteral(value: string): string {
   if (value.includes("\0")) throw new Error("PostgreSQL text cannot contain NUL characters");
-  return `'${value.replace(/'/g, "''")}'`;
+  const quoted = value.replace(/'/g, "''");
+  return value.includes("\\") ? `E'${quoted.replace(/\\/g, "\\\\")}'` : `'${quoted}'`;
 }

@@ -6,5 +6,6 @@ export { snakeCase, quoteIdent, quoteLiteral } from "./identifiers";
 export { assembleSelect, READ_KINDS } from "./select-statement";
 export type { SelectParts, ReadKind } from "./select-statement";
 export { STEP_KINDS, foldRead } from "./steps";
+export { canonical } from "./canonical";
 export type { StepKind, FoldStep, WholeRow } from "./steps";
 export type { Fragment, FragmentShape } from "./fragment";

@@ -109,6 +109,11 @@ export const DIAGNOSTICS = {
     summary: "a table whose column facts are not literal types (nullability `boolean`, `.name(x)` with `x: string`)",
     example: `db.legacy.count()`,
   },
+  nullReceiver: {
+    code: 91030,
+    summary: "a property or method of a value that can be NULL here (a non-null assertion does not make it so)",
+    example: `u.nickname!.length > 3`,
+  },
   constantSortKey: {
     code: 91040,
     summary: "an `orderBy` key that does not read the row: the same for every row, it orders nothing",

@@ -44,18 +44,22 @@ export function emitStaticRead(
     }),
   );
   // Values are computed in a thunk the runtime calls, so a throw while computing one (a bad
-  // .limit()) rejects the query's promise like any other query error.
+  // .limit()) rejects the query's promise like any other query error. A value that awaits or yields
+  // cannot move into a thunk: those are computed in place.
+  const array = f.createArrayLiteralExpression(boundValues(out, read.params, visit));
   const values =
     read.params.length === 0
       ? f.createIdentifier("undefined")
-      : f.createArrowFunction(
-          undefined,
-          undefined,
-          [],
-          undefined,
-          f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-          f.createArrayLiteralExpression(boundValues(out, read.params, visit)),
-        );
+      : read.params.some((b) => suspends(b.expr))
+        ? array
+        : f.createArrowFunction(
+            undefined,
+            undefined,
+            [],
+            undefined,
+            f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+            array,
+          );
   const args: ts.Expression[] = [compiled, values];
   if (options.keepClosures)
     args.push(f.createArrayLiteralExpression(steps.flatMap((s) => (s.closure ? [s.closure] : []))));
@@ -101,6 +105,13 @@ export function emitFragments(
     }),
   );
   return callMethod(f, q, "$read", [plan]);
+}
+
+/** Does the expression contain `await` or `yield` of its own function (not of a nested one)? */
+function suspends(e: ts.Node): boolean {
+  if (ts.isAwaitExpression(e) || ts.isYieldExpression(e)) return true;
+  if (ts.isFunctionLike(e)) return false;
+  return ts.forEachChild(e, (c) => suspends(c) || undefined) ?? false;
 }
 
 function boundValues(out: FileEmitter, params: readonly Binding[], visit: VisitExpression): ts.Expression[] {

@@ -43,6 +43,12 @@ export type SqlNode =
       readonly direction: "asc" | "desc";
       readonly nulls?: "first" | "last";
     }
+  /**
+   * Values computed once and used several times in `body` (through `ref` nodes with the same key):
+   * printed as a scalar subquery, so SQL grows linearly when lowering repeats an operand.
+   */
+  | { readonly kind: "let"; readonly key: LetKey; readonly values: readonly SqlNode[]; readonly body: SqlNode }
+  | { readonly kind: "ref"; readonly key: LetKey; readonly index: number }
   /** A select-list entry: `expression AS "name"`. */
   | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string };
 
@@ -115,4 +121,118 @@ export function not(operand: SqlNode): SqlNode {
   if (operand.kind === "literal" && operand.sql === "FALSE") return TRUE;
   if (operand.kind === "not") return operand.operand;
   return { kind: "not", operand };
+}
+
+/** Identifies one `let` for its `ref`s (by identity: the printer names it). */
+export type LetKey = { readonly let: true };
+
+/**
+ * `build(v1, v2, …)` where each `vi` may be used several times: small values (a column, a literal, a
+ * parameter, a short expression) are repeated as they are; a larger one used more than once is
+ * computed once in a `let`, so SQL grows linearly however deeply lowering nests.
+ */
+export function share(values: readonly SqlNode[], build: (...refs: SqlNode[]) => SqlNode): SqlNode {
+  if (values.every(isSmall)) return build(...values);
+  const key: LetKey = { let: true };
+  const refs = values.map((v, index) => (isSmall(v) ? v : ({ kind: "ref", key, index } as SqlNode)));
+  const body = build(...refs);
+  const uses = new Map<number, number>();
+  visitNodes(body, (n) => {
+    if (n.kind === "ref" && n.key === key) uses.set(n.index, (uses.get(n.index) ?? 0) + 1);
+  });
+  const shared = [...uses.keys()].filter((i) => uses.get(i)! > 1).sort((a, b) => a - b);
+  // A value used once goes back in its place; the others are numbered in the let.
+  const inlined = mapNodes(body, (n) => {
+    if (n.kind !== "ref" || n.key !== key) return undefined;
+    const at = shared.indexOf(n.index);
+    return at < 0 ? values[n.index] : { kind: "ref", key, index: at };
+  });
+  return shared.length === 0 ? inlined : { kind: "let", key, values: shared.map((i) => values[i]), body: inlined };
+}
+
+/** Calls `f` on every node of the tree. */
+function visitNodes(n: SqlNode, f: (n: SqlNode) => void): void {
+  f(n);
+  children(n).forEach((c) => visitNodes(c, f));
+}
+
+/** The tree with each node for which `replace` returns a node replaced by it. */
+function mapNodes(n: SqlNode, replace: (n: SqlNode) => SqlNode | undefined): SqlNode {
+  const replaced = replace(n);
+  if (replaced) return replaced;
+  const m = (c: SqlNode) => mapNodes(c, replace);
+  switch (n.kind) {
+    case "binary":
+      return { ...n, left: m(n.left), right: m(n.right) };
+    case "and":
+    case "or":
+      return { ...n, operands: n.operands.map(m) };
+    case "call":
+      return { ...n, args: n.args.map(m) };
+    case "case":
+      return { ...n, whens: n.whens.map((w) => ({ when: m(w.when), then: m(w.then) })), else: m(n.else) };
+    case "in":
+      return { ...n, left: m(n.left), list: n.list.map(m) };
+    case "any":
+      return { ...n, left: m(n.left), array: m(n.array) };
+    case "let":
+      return { ...n, values: n.values.map(m), body: m(n.body) };
+    case "not":
+    case "is":
+    case "cast":
+    case "collate":
+    case "unary":
+    case "extract":
+    case "alias":
+    case "sort":
+      return { ...n, operand: m(n.operand) } as SqlNode;
+    default:
+      return n;
+  }
+}
+
+function children(n: SqlNode): readonly SqlNode[] {
+  switch (n.kind) {
+    case "binary":
+      return [n.left, n.right];
+    case "and":
+    case "or":
+      return n.operands;
+    case "call":
+      return n.args;
+    case "case":
+      return [...n.whens.flatMap((w) => [w.when, w.then]), n.else];
+    case "in":
+      return [n.left, ...n.list];
+    case "any":
+      return [n.left, n.array];
+    case "let":
+      return [...n.values, n.body];
+    case "not":
+    case "is":
+    case "cast":
+    case "collate":
+    case "unary":
+    case "extract":
+    case "alias":
+    case "sort":
+      return [n.operand];
+    default:
+      return [];
+  }
+}
+
+/** Cheap enough to repeat: at most a few nodes. */
+function isSmall(n: SqlNode): boolean {
+  return weight(n, 6) <= 6;
+}
+
+function weight(n: SqlNode, limit: number): number {
+  if (n.kind === "let") return limit + 1;
+  let total = 1;
+  for (const c of children(n)) {
+    if (total > limit) break;
+    total += weight(c, limit - total);
+  }
+  return total;
 }

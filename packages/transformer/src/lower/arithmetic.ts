@@ -2,7 +2,7 @@ import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { FLOAT } from "../ir/value-type";
+import { FLOAT, isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { asFloat, isIntegerValue, isNonZeroLiteral } from "./numbers";
 import { concat } from "./strings";
@@ -28,6 +28,14 @@ export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: Arit
   const b = lowerValue(cx, e.right);
   if (op === "+" && (a.type.kind === "string" || b.type.kind === "string")) return concat([a, b], e);
   if (a.type.kind === "bigint" && b.type.kind === "bigint") {
+    if (a.type.nullable || b.type.nullable) {
+      throw new Refusal(
+        "typeConversion",
+        e,
+        "a BigInt operand that can be null: JavaScript throws a TypeError.",
+        "Check for null first.",
+      );
+    }
     // BigInt arithmetic is exact and `/` truncates, as int8 does (an int8 overflow is an SQL error).
     return { node: sql.binary(op, a.node, b.node), type: { kind: "bigint", nullable: false, sqlType: "bigint" } };
   }
@@ -39,9 +47,9 @@ export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: Arit
       "Use numbers (or strings with `+`).",
     );
   }
-  if (op === "%") return remainder(e, a, b);
-  const x = asFloat(a).node;
-  const y = asFloat(b).node;
+  if (op === "%") return remainder(e, nullAsZero(a), nullAsZero(b));
+  const x = asFloat(nullAsZero(a)).node;
+  const y = asFloat(nullAsZero(b)).node;
   if (op !== "/" || isNonZeroLiteral(b)) return { node: sql.binary(op, x, y), type: FLOAT };
   return {
     node: sql.caseWhen(sql.binary("=", y, sql.literal("0")), divisionByZero(a, x, y), sql.binary("/", x, y)),
@@ -82,24 +90,45 @@ function remainder(e: ts.BinaryExpression, a: Value, b: Value): Value {
       "Use integer operands.",
     );
   }
-  const rem = sql.binary("%", a.node, b.node);
   // In JavaScript -4 % 2 is -0, which only shows once the result feeds more arithmetic (x / -0 is
   // -Infinity): that exact double form is kept for asFloat; comparisons use the plain remainder.
-  const negativeZero = {
-    when: sql.and(sql.binary("<", a.node, sql.literal("0")), sql.binary("=", rem, sql.literal("0"))),
-    then: sql.literal("'-0'::float8"),
+  const forms = (x: SqlNode, y: SqlNode) => {
+    const rem = sql.binary("%", x, y);
+    const negativeZero = {
+      when: sql.and(sql.binary("<", x, sql.literal("0")), sql.binary("=", rem, sql.literal("0"))),
+      then: sql.literal("'-0'::float8"),
+    };
+    const byZero = { when: sql.binary("=", y, sql.literal("0")), then: sql.literal("'NaN'::float8") };
+    return { rem, negativeZero, byZero, asDouble: sql.cast(rem, "float8") };
   };
-  const byZero = { when: sql.binary("=", b.node, sql.literal("0")), then: sql.literal("'NaN'::float8") };
-  const asDouble = sql.cast(rem, "float8");
   if (isNonZeroLiteral(b)) {
-    const exactDouble: SqlNode = { kind: "case", whens: [negativeZero], else: asDouble };
+    const { rem } = forms(a.node, b.node);
+    const exactDouble = sql.share([a.node], (x) => {
+      const f = forms(x, b.node);
+      return { kind: "case", whens: [f.negativeZero], else: f.asDouble };
+    });
     return { node: rem, type: { kind: "number", nullable: false, sqlType: "integer" }, exactDouble };
   }
   return {
-    node: { kind: "case", whens: [byZero], else: asDouble },
+    node: sql.share([a.node, b.node], (x, y) => {
+      const f = forms(x, y);
+      return { kind: "case", whens: [f.byZero], else: f.asDouble };
+    }),
     type: FLOAT,
-    exactDouble: { kind: "case", whens: [byZero, negativeZero], else: asDouble },
+    exactDouble: sql.share([a.node, b.node], (x, y) => {
+      const f = forms(x, y);
+      return { kind: "case", whens: [f.byZero, f.negativeZero], else: f.asDouble };
+    }),
   };
+}
+
+/**
+ * A number operand that can be null (only past a non-null assertion): JavaScript's arithmetic turns
+ * null into 0 (`null + 1` is 1). A JSON path maps null and a missing key itself (jsonNumber).
+ */
+function nullAsZero(v: Value): Value {
+  if (!v.type.nullable || isJson(v.type)) return v;
+  return { node: sql.call("COALESCE", v.node, sql.literal("0")), type: { ...v.type, nullable: false } };
 }
 
 /** Unary `-`. */

@@ -3,14 +3,14 @@ import { Refusal } from "../diagnostics/refusal";
 import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { isIntegerSqlType, isJson } from "../ir/value-type";
+import { isIntegerSqlType, isJson, isTextual } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { literalValue } from "./literals";
 import { numericOperand } from "./numbers";
 import { textValue } from "./strings";
 import { literalArray, skipTransparent } from "./syntax";
 import { typeOfExpression } from "./types";
-import { lowerValue, receiverKind, Value } from "./value";
+import { guardReceiver, lowerValue, receiverKind, Value } from "./value";
 
 /** `list.includes(u.col)` and `u.arrayCol.includes(v)`: SameValueZero membership. */
 export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positive: boolean): SqlNode | undefined {
@@ -23,11 +23,13 @@ export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positiv
   let item = lowerValue(cx, e.arguments[0]);
 
   const literalList = !cx.readsRow(arrayExpr) ? literalArray(skipTransparent(arrayExpr)) : undefined;
+  // uuid, date and numeric values are compared as the text JavaScript sees (see string-types.ts).
+  if (item.type.kind === "string" && !isTextual(item.type) && !item.type.enumLabels) item = textValue(item);
   if (literalList) return literalListIncludes(cx, literalList, item, positive);
 
   // Against a bound or column array, a JSON string or an enum is compared as text: PostgreSQL has no
   // jsonb = text, and would reject a bound non-label as enum input. (A literal list above is checked
-  // by TypeScript against the enum's labels, so it keeps the enum and its index.)
+  // against the enum's labels, so it keeps the enum and its index.)
   if (isJson(item.type) || item.type.sqlType?.startsWith('"')) item = textValue(item);
   let arrayNode: SqlNode;
   let elementNullable: boolean;
@@ -41,31 +43,47 @@ export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positiv
       : sql.param(bindValue(arrayExpr));
   } else {
     const arr = lowerValue(cx, arrayExpr);
+    guardReceiver(cx, e.expression, arr);
+    if (isJson(arr.type)) {
+      throw new Refusal(
+        "unsupportedExpression",
+        e,
+        "`includes` on a JSONB array is not supported.",
+        "Use the `contains(u.meta.list, [x])` marker (JSONB containment).",
+      );
+    }
     if (arr.type.kind !== "array") {
       throw new Refusal("unsupportedExpression", arrayExpr, "`includes` on this value is not supported.");
     }
     arrayNode = arr.node;
     elementNullable = arr.type.element?.nullable ?? true;
   }
-  const hit = sql.or(
-    sql.any(item.node, arrayNode),
-    // [null].includes(null) is true in JavaScript; `NULL = ANY(…)` is NULL.
-    elementNullable && item.type.nullable
-      ? sql.and(sql.is(item.node, "NULL"), sql.is(sql.call("array_position", arrayNode, sql.NULL), "NOT NULL"))
-      : sql.FALSE,
+  const nullMatters = elementNullable && item.type.nullable;
+  const hit = sql.share([item.node, arrayNode], (x, array) =>
+    sql.or(
+      sql.any(x, array),
+      // [null].includes(null) is true in JavaScript; `NULL = ANY(…)` is NULL.
+      nullMatters
+        ? sql.and(sql.is(x, "NULL"), sql.is(sql.call("array_position", array, sql.NULL), "NOT NULL"))
+        : sql.FALSE,
+    ),
   );
   return positive ? hit : sql.is(hit, "NOT TRUE");
 }
 
 /** Literal lists are inlined (so partial indexes match); `IN` is exact for non-null items. */
 function literalListIncludes(cx: LoweringContext, list: ts.Expression[], item: Value, positive: boolean): SqlNode {
-  const members = list.map((v) => literalValue(cx, v)).filter((v) => v.literal !== null);
-  const elementNullable = members.length !== list.length;
+  const labels = item.type.enumLabels;
+  const members = list
+    .map((v) => literalValue(cx, v))
+    .filter((v) => v.literal !== null && (!labels || labels.includes(v.literal as string)));
+  const elementNullable = list.some((v) => literalValue(cx, v).literal === null);
   const matches = members.map((m) => numericOperand(m, item, "=")).filter((m) => !m.sentinel);
-  const inList: SqlNode =
-    matches.length === 0 ? sql.FALSE : { kind: "in", left: item.node, list: matches.map((m) => m.node) };
-  const nullMatch = elementNullable && item.type.nullable ? sql.is(item.node, "NULL") : sql.FALSE;
-  const hit = sql.or(inList, nullMatch);
+  const hit = sql.share([item.node], (x) => {
+    const inList: SqlNode =
+      matches.length === 0 ? sql.FALSE : { kind: "in", left: x, list: matches.map((m) => m.node) };
+    return sql.or(inList, elementNullable && item.type.nullable ? sql.is(x, "NULL") : sql.FALSE);
+  });
   return positive ? hit : sql.is(hit, "NOT TRUE");
 }
 

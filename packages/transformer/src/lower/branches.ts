@@ -1,11 +1,12 @@
 import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
-import { isJson, ValueType } from "../ir/value-type";
+import { isIntegerSqlType, isJson, ValueType } from "../ir/value-type";
 import { lowerCondition, truthiness } from "./condition";
 import type { LoweringContext } from "./context";
 import { asJson } from "./json";
-import { asFloat } from "./numbers";
+import { typedParam } from "./literals";
+import { asFloat, toDouble } from "./numbers";
 import { textValue } from "./strings";
 import { lowerValue, Value } from "./value";
 
@@ -23,8 +24,10 @@ export function logicalValue(cx: LoweringContext, e: ts.BinaryExpression): Value
   const [a, b] = unifyTypes(lowerValue(cx, e.left), lowerValue(cx, e.right));
   const type = mergeTypes(a.type, b.type, e);
   const and = e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
-  const whenTruthy = truthiness(a, true, e.left);
-  return { node: sql.caseWhen(whenTruthy, and ? b.node : a.node, and ? a.node : b.node), type };
+  const node = sql.share([a.node], (x) =>
+    sql.caseWhen(truthiness({ ...a, node: x }, true, e.left), and ? b.node : x, and ? x : b.node),
+  );
+  return { node, type };
 }
 
 /** `a ?? b`: b when a is null or undefined. */
@@ -34,8 +37,10 @@ export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
   const type = { ...mergeTypes({ ...a.type, nullable: false }, b.type, e), nullable: b.type.nullable };
   if (isJson(a.type)) {
     // JSON null is a value in SQL but null in JavaScript.
-    const missing = sql.or(sql.is(a.node, "NULL"), sql.binary("=", a.node, sql.literal("'null'::jsonb")));
-    return { node: sql.caseWhen(missing, asJson(b).node, a.node), type: { ...type, sqlType: "jsonb" } };
+    const node = sql.share([a.node], (x) =>
+      sql.caseWhen(sql.or(sql.is(x, "NULL"), sql.binary("=", x, sql.literal("'null'::jsonb"))), asJson(b).node, x),
+    );
+    return { node, type: { ...type, sqlType: "jsonb" } };
   }
   return { node: sql.call("COALESCE", a.node, b.node), type };
 }
@@ -45,8 +50,15 @@ export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
  * the text to the enum, and JSONB matches neither text nor numbers, so both sides get one SQL type.
  */
 function unifyTypes(a: Value, b: Value): [Value, Value] {
+  [a, b] = [typedParam(a), typedParam(b)];
   if (a.type.kind !== b.type.kind) return [a, b];
   if (a.type.kind === "number" && (isJson(a.type) || isJson(b.type))) return [asFloat(a), asFloat(b)];
+  if (a.type.kind === "number" && a.type.sqlType !== b.type.sqlType) {
+    // Integers of two sizes make an int8; anything else is a double, as in JavaScript (an integer
+    // next to 0.5 would otherwise make a numeric, which pg returns as a string).
+    if (isIntegerSqlType(a.type) && isIntegerSqlType(b.type)) return [a, b];
+    return [toDouble(a), toDouble(b)];
+  }
   if (a.type.kind !== "string" || a.type.sqlType === b.type.sqlType) return [a, b];
   return [textValue(a), textValue(b)];
 }
@@ -63,6 +75,19 @@ function mergeTypes(a: ValueType, b: ValueType, at: ts.Node): ValueType {
       "Make both branches the same type.",
     );
   }
-  const sqlType = a.sqlType === b.sqlType ? a.sqlType : kindA === "number" ? "double precision" : undefined;
-  return { kind: kindA, nullable: a.nullable || b.nullable, sqlType };
+  const nullable = a.nullable || b.nullable;
+  // A `null` branch has no SQL type of its own: the other branch decides.
+  if (a.kind === "unknown" && a.nullable) return withoutPath({ ...b, nullable });
+  if (b.kind === "unknown" && b.nullable) return withoutPath({ ...a, nullable });
+  let sqlType: string | undefined;
+  if (a.sqlType === b.sqlType) sqlType = a.sqlType;
+  else if (kindA === "number" && isIntegerSqlType(a) && isIntegerSqlType(b)) sqlType = "bigint";
+  else if (kindA === "number") sqlType = "double precision";
+  return { kind: kindA, nullable, sqlType };
+}
+
+/** A branch result is no longer a JSON path: its SQL NULL no longer means "missing key" only. */
+function withoutPath(t: ValueType): ValueType {
+  const { jsonPath: _jsonPath, ...rest } = t;
+  return rest;
 }

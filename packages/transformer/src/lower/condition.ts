@@ -68,7 +68,10 @@ export function methodCondition(cx: LoweringContext, e: ts.CallExpression, posit
 
 /** Truthiness of a value by its JavaScript kind: `""`, 0, NaN, 0n, false and null are falsy. */
 export function truthiness(v: Value, positive: boolean, at: ts.Node): SqlNode {
-  const { node, type } = v;
+  return sql.share([v.node], (node) => truthinessOf(node, v.type, positive, at));
+}
+
+function truthinessOf(node: SqlNode, type: Value["type"], positive: boolean, at: ts.Node): SqlNode {
   const orNull = (falsy: SqlNode) => (type.nullable ? sql.or(falsy, sql.is(node, "NULL")) : falsy);
   if (isJson(type)) {
     // Parsed JSON is falsy for null, false, 0 and "" — and a missing key is undefined.

@@ -23,6 +23,7 @@ export class LoweringContext {
     closure: ts.ArrowFunction | ts.FunctionExpression,
     sources: readonly RowSource[],
   ) {
+    refuseOtherMeanings(closure);
     if (closure.parameters.length > sources.length) {
       const what = sources.length === 1 ? "one parameter, the row" : `${sources.length} parameters, one row per table`;
       throw new Refusal("closureForm", closure.parameters[sources.length], `this closure takes ${what}.`);
@@ -99,4 +100,37 @@ export class LoweringContext {
 
 function parts(t: ts.Type): readonly ts.Type[] {
   return t.isUnion() ? t.types : [t];
+}
+
+/**
+ * Closure forms whose value is not what the body computes: an async closure returns a Promise and a
+ * generator an iterator (both always truthy), and a `function` expression has its own `this`,
+ * `arguments` and name, which a query closure cannot be given.
+ */
+function refuseOtherMeanings(closure: ts.ArrowFunction | ts.FunctionExpression): void {
+  const refuse = (at: ts.Node, what: string) => {
+    throw new Refusal("closureForm", at, `${what} in a query closure has no SQL meaning.`, "Write a plain `u => …`.");
+  };
+  const async = closure.modifiers?.find((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+  if (async) refuse(async, "an async closure (it returns a Promise, which is always truthy)");
+  if (ts.isFunctionExpression(closure)) {
+    if (closure.asteriskToken)
+      refuse(closure.asteriskToken, "a generator (it returns an iterator, which is always truthy)");
+    const ownName = closure.name?.text;
+    const visit = (node: ts.Node): void => {
+      if (node.kind === ts.SyntaxKind.ThisKeyword) refuse(node, "`this`");
+      if (ts.isIdentifier(node) && (node.text === "arguments" || node.text === ownName) && !isPropertyName(node)) {
+        refuse(node, node.text === "arguments" ? "`arguments`" : "the function's own name");
+      }
+      // A nested non-arrow function has its own `this` and `arguments`.
+      if (!ts.isFunctionExpression(node) && !ts.isFunctionDeclaration(node)) ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(closure.body, visit);
+  }
+}
+
+/** `x.name` or `{ name: … }`: an identifier that names a property, not a variable. */
+function isPropertyName(id: ts.Identifier): boolean {
+  const p = id.parent;
+  return (ts.isPropertyAccessExpression(p) && p.name === id) || (ts.isPropertyAssignment(p) && p.name === id);
 }

@@ -9,6 +9,7 @@ import { compareDates, dateSide } from "./dates";
 import { asJson } from "./json";
 import { nanGuards, numericOperands } from "./numbers";
 import { ordering } from "./ordering";
+import { stringEqualityOperands } from "./string-types";
 import { isNullish, isNullLiteral } from "./syntax";
 import { lowerValue, Value } from "./value";
 
@@ -70,15 +71,18 @@ function nullCheck(
   if (isJson(v.type)) {
     // A JSONB path is SQL NULL when the key is missing (undefined) and 'null' for JSON null; a
     // JSONB column's SQL NULL and JSON null both reach JavaScript as null.
-    const missing = sql.is(v.node, "NULL");
-    const jsonNull = sql.binary("=", v.node, sql.literal("'null'::jsonb"));
-    if (loose || !v.type.jsonPath) {
-      return isNull
-        ? sql.or(missing, jsonNull)
-        : sql.and(sql.is(v.node, "NOT NULL"), sql.binary("<>", v.node, sql.literal("'null'::jsonb")));
-    }
-    const hit = isNullLiteral(nullish) ? jsonNull : missing;
-    return isNull ? hit : sql.is(hit, "NOT TRUE");
+    const jsonPath = v.type.jsonPath;
+    return sql.share([v.node], (node) => {
+      const missing = sql.is(node, "NULL");
+      const jsonNull = sql.binary("=", node, sql.literal("'null'::jsonb"));
+      if (loose || !jsonPath) {
+        return isNull
+          ? sql.or(missing, jsonNull)
+          : sql.and(sql.is(node, "NOT NULL"), sql.binary("<>", node, sql.literal("'null'::jsonb")));
+      }
+      const hit = isNullLiteral(nullish) ? jsonNull : missing;
+      return isNull ? hit : sql.is(hit, "NOT TRUE");
+    });
   }
   return sql.is(v.node, isNull ? "NULL" : "NOT NULL");
 }
@@ -117,7 +121,12 @@ function equality(cx: LoweringContext, e: ts.BinaryExpression, a: Value, b: Valu
     }
   }
   [a, b] = numericOperands(a, b, "=");
+  [a, b] = stringEqualityOperands(a, b);
   [a, b] = [enumOperand(a, b), enumOperand(b, a)];
+  return sql.share([a.node, b.node], (x, y) => equalityOf({ ...a, node: x }, { ...b, node: y }, equal));
+}
+
+function equalityOf(a: Value, b: Value, equal: boolean): SqlNode {
   const nanGuard = nanGuards(a, b);
   const eq = sql.and(sql.binary("=", a.node, b.node), ...nanGuard);
   const hit = sql.or(eq, a.type.nullable && b.type.nullable ? sql.and(isJsNull(a), isJsNull(b)) : sql.FALSE);
@@ -149,7 +158,10 @@ function jsonEquality(cx: LoweringContext, a: Value, b: Value, equal: boolean): 
  */
 function enumOperand(v: Value, other: Value): Value {
   const labels = other.type.enumLabels;
-  if (!labels || v.node.kind !== "param" || !v.bound) return v;
+  if (!labels) return v;
+  // A written string that is no label (past TypeScript through a cast) equals nothing.
+  if (typeof v.literal === "string") return labels.includes(v.literal) ? v : { ...v, node: sql.NULL, sentinel: true };
+  if (v.node.kind !== "param" || !v.bound) return v;
   return { ...v, node: sql.param(bindValue(v.bound, { kind: "oneOf", labels }), v.node.cast), sentinel: true };
 }
 

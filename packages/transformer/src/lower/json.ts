@@ -7,6 +7,7 @@ import type { SqlNode } from "../ir/sql-node";
 import { isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { stringLiteral } from "./literals";
+import { stringLength, textValue } from "./strings";
 import { numberLiteralValue, skipTransparent } from "./syntax";
 import { typeOfExpression } from "./types";
 import type { Value } from "./value";
@@ -18,6 +19,12 @@ export function jsonMember(
   target: Value,
 ): Value | undefined {
   if (!isJson(target.type)) return undefined;
+  if (ts.isPropertyAccessExpression(e) && e.name.text === "length") {
+    // `.length` of a JSON array or string is its length, not a key.
+    if (target.type.kind === "array") return jsonLength(sql.call("jsonb_array_length", target.node));
+    if (target.type.kind === "string")
+      return { ...stringLength(textValue(target)), type: { kind: "number", nullable: true, sqlType: "integer" } };
+  }
   let key: SqlNode;
   if (ts.isPropertyAccessExpression(e)) key = sql.literal(quoteLiteral(e.name.text));
   else {
@@ -37,6 +44,10 @@ export function jsonMember(
   };
 }
 
+function jsonLength(node: SqlNode): Value {
+  return { node, type: { kind: "number", nullable: true, sqlType: "integer" } };
+}
+
 /** A value as JSONB, for comparison with a JSONB path. */
 export function asJson(v: Value): Value {
   if (isJson(v.type)) return v;
@@ -52,13 +63,48 @@ export function asJson(v: Value): Value {
   return { ...v, node: sql.call("to_jsonb", v.node), type };
 }
 
-/** A JSONB number path compared as a number. */
+/**
+ * A JSONB number as the double JavaScript parses from PostgreSQL's text of it: numeric → float8 is
+ * correctly rounded like JavaScript's parser (subnormals included), but PostgreSQL raises an error
+ * where JavaScript gives ±Infinity (past the largest double) or ±0 (below half the smallest
+ * subnormal), so those ranges are mapped first. A missing key is undefined (NaN in arithmetic and
+ * comparisons), JSON null is null (0).
+ */
 export function jsonNumber(v: Value): Value {
   if (!isJson(v.type)) return v;
-  // A JavaScript number is a double; JSON has no NaN.
-  return {
-    ...v,
-    node: sql.cast(v.node, "float8"),
-    type: { ...v.type, sqlType: "double precision", neverNaN: true },
-  };
+  const node = sql.share([v.node], (x) => {
+    const number = sql.share([sql.cast(x, "numeric")], (n) => {
+      const magnitude = sql.call("abs", n);
+      const negative = sql.binary("<", n, sql.literal("0"));
+      const bySign = (pos: string, neg: string) =>
+        sql.caseWhen(negative, sql.literal(`'${neg}'::float8`), sql.literal(`'${pos}'::float8`));
+      return {
+        kind: "case",
+        whens: [
+          { when: sql.binary(">=", magnitude, sql.literal(OVERFLOW)), then: bySign("Infinity", "-Infinity") },
+          { when: sql.binary("<", magnitude, sql.literal(UNDERFLOW)), then: bySign("0", "-0") },
+        ],
+        else: sql.cast(n, "float8"),
+      };
+    });
+    if (!v.type.nullable) return number;
+    return {
+      kind: "case",
+      whens: [
+        // SQL NULL: a path's missing key is undefined (NaN); a JSONB column's NULL is null (0).
+        { when: sql.is(x, "NULL"), then: sql.literal(v.type.jsonPath ? "'NaN'::float8" : "0::float8") },
+        { when: sql.binary("=", x, sql.literal("'null'::jsonb")), then: sql.literal("0::float8") },
+      ],
+      else: number,
+    };
+  });
+  // A JavaScript number is a double; JSON has no NaN, but a missing key (undefined) becomes one.
+  return { ...v, node, type: { ...v.type, sqlType: "double precision", neverNaN: !v.type.nullable } };
 }
+
+/**
+ * 2^1024 − 2^970, from where a decimal rounds to Infinity, and 2^−1075, below which it rounds to 0,
+ * to 40 significant digits (README limits: JSON numbers within 1e-39 of these ends).
+ */
+const OVERFLOW = "1.797693134862315807937289714053034150799e308";
+const UNDERFLOW = "2.470328229206232720882843964341106861826e-324";

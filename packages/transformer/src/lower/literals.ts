@@ -22,7 +22,8 @@ export function literalValue(cx: LoweringContext, e: ts.Expression): Value {
     return { node: sql.literal(text), type: { kind: "number", nullable: false, sqlType }, literal: n };
   }
   if (ts.isBigIntLiteral(e)) {
-    const digits = e.text.slice(0, -1);
+    // Hex, octal and binary forms and `_` separators are JavaScript syntax: SQL gets the decimal digits.
+    const digits = BigInt(e.text.slice(0, -1).replace(/_/g, "")).toString();
     return {
       node: sql.literal(digits),
       type: { kind: "bigint", nullable: false, sqlType: "bigint" },
@@ -62,4 +63,22 @@ function boundValue(cx: LoweringContext, e: ts.Expression): Value {
     type: { ...type, sqlType: "double precision" },
     bound: e,
   };
+}
+
+/** SQL types for bound values where nothing around them gives one (a CASE branch, a select field). */
+const PARAM_TYPES: Partial<Record<Value["type"]["kind"], string>> = {
+  boolean: "boolean",
+  string: "text",
+  bigint: "int8",
+  number: "float8",
+};
+
+/**
+ * A bound value with its SQL type written out: next to a NULL branch or in a select list PostgreSQL
+ * would otherwise type it as text (a captured `true` would come back as the string "true").
+ */
+export function typedParam(v: Value): Value {
+  if (v.node.kind !== "param" || v.node.cast !== undefined) return v;
+  const type = PARAM_TYPES[v.type.kind];
+  return type ? { ...v, node: sql.param(v.node.binding, type) } : v;
 }

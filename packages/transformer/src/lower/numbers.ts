@@ -72,6 +72,14 @@ export function asFloat(v: Value): Value {
   return { node: sql.cast(v.node, "float8"), type: FLOAT };
 }
 
+/** A number as an SQL double in every case, literals included (for a CASE or COALESCE of mixed types). */
+export function toDouble(v: Value): Value {
+  const f = asFloat(v);
+  if (f.type.sqlType === "double precision" && f.node.kind !== "literal") return f;
+  if (f.node.kind === "param" && f.node.cast === "float8") return f;
+  return { ...f, node: sql.cast(f.node, "float8"), type: { ...f.type, sqlType: "double precision" } };
+}
+
 export function isIntegerValue(v: Value): boolean {
   return isIntegerSqlType(v.type) || (typeof v.literal === "number" && Number.isInteger(v.literal));
 }

@@ -49,6 +49,10 @@ export function ordering(
   if (a.type.kind === "string") [a, b] = [codeUnitOrder(textValue(a)), codeUnitOrder(textValue(b))];
   if (a.type.kind === "number") [a, b] = [jsonNumber(a), jsonNumber(b)];
   [a, b] = numericOperands(a, b, op);
+  return sql.share([a.node, b.node], (x, y) => orderingOf(op, { ...a, node: x }, { ...b, node: y }, positive));
+}
+
+function orderingOf(op: OrderingOp, a: Value, b: Value, positive: boolean): SqlNode {
   const guards = nanGuards(a, b);
   const cmp = sql.and(sql.binary(op, a.node, b.node), ...guards);
   if (positive) return cmp;

@@ -9,7 +9,7 @@ import type { LoweringContext } from "./context";
 import { stringLiteral } from "./literals";
 import { isIntegerValue } from "./numbers";
 import { stringLiteralValue } from "./syntax";
-import { lowerValue, receiverKind, Value } from "./value";
+import { guardReceiver, lowerValue, receiverKind, Value } from "./value";
 
 /** Whitespace JavaScript's trim() removes (WhiteSpace and LineTerminator of ECMA-262). */
 const JS_WHITESPACE =
@@ -53,11 +53,13 @@ export function likeCondition(cx: LoweringContext, e: ts.CallExpression, positiv
   if (e.arguments.length !== 1) {
     throw new Refusal("methodArguments", e, `\`${method}\` with a position argument is not supported.`);
   }
-  const s = textValue(lowerValue(cx, receiver));
+  const received = lowerValue(cx, receiver);
+  guardReceiver(cx, e.expression, received);
+  const s = textValue(received);
   const pattern = likePattern(cx, method as LikeMethod, e.arguments[0]);
   if (positive) return sql.binary("LIKE", s.node, pattern);
-  const noMatch = sql.binary("NOT LIKE", s.node, pattern);
-  return s.type.nullable ? sql.or(noMatch, sql.is(s.node, "NULL")) : noMatch;
+  if (!s.type.nullable) return sql.binary("NOT LIKE", s.node, pattern);
+  return sql.share([s.node], (x) => sql.or(sql.binary("NOT LIKE", x, pattern), sql.is(x, "NULL")));
 }
 
 /** LIKE pattern for startsWith/endsWith/includes, with `%`, `_` and `\` of the argument escaped. */
@@ -68,8 +70,8 @@ function likePattern(cx: LoweringContext, method: LikeMethod, arg: ts.Expression
     return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
   }
   if (!cx.readsRow(arg)) return sql.param(bindValue(arg, { kind: "like", method }));
-  // Both sides read the row: escape in SQL.
-  const v = textValue(lowerValue(cx, arg)).node;
+  // Both sides read the row: escape in SQL. JavaScript searches for String(arg) ("null" for null).
+  const v = concat([lowerValue(cx, arg)], arg).node;
   const escaped = ["\\", "%", "_"].reduce<SqlNode>(
     (acc, ch) => sql.call("replace", acc, sql.literal(quoteLiteral(ch)), sql.literal(quoteLiteral(`\\${ch}`))),
     v,
@@ -82,19 +84,20 @@ function likePattern(cx: LoweringContext, method: LikeMethod, arg: ts.Expression
 
 /** `s.length`: JavaScript counts UTF-16 code units, so an astral character (emoji) counts twice. */
 export function stringLength(target: Value): Value {
-  const text = textValue(target).node;
+  const node = sql.share([textValue(target).node], utf16Length);
+  return { node, type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
+}
+
+function utf16Length(text: SqlNode): SqlNode {
   const withoutAstral = sql.call(
     "regexp_replace",
     text,
-    sql.literal("'[\\U00010000-\\U0010FFFF]'"),
+    sql.literal(quoteLiteral("[\\U00010000-\\U0010FFFF]")),
     sql.literal("''"),
     sql.literal("'g'"),
   );
   const astral = sql.binary("-", sql.call("char_length", text), sql.call("char_length", withoutAstral));
-  return {
-    node: sql.binary("+", sql.call("char_length", text), astral),
-    type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" },
-  };
+  return sql.binary("+", sql.call("char_length", text), astral);
 }
 
 /** A template literal: the concatenation of its parts. */

@@ -65,11 +65,16 @@ export function stringLiteralValue(e: ts.Expression): string | undefined {
 }
 
 export function numberLiteralValue(e: ts.Expression): number | undefined {
-  if (ts.isNumericLiteral(e)) return Number(e.text);
+  if (ts.isNumericLiteral(e)) return numericLiteralValue(e);
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(e.operand)) {
-    return -Number(e.operand.text);
+    return -numericLiteralValue(e.operand);
   }
   return undefined;
+}
+
+/** The number a numeric literal denotes (`0x10`, `1_000`, `1e3`). */
+function numericLiteralValue(e: ts.NumericLiteral): number {
+  return Number(e.text.replace(/_/g, ""));
 }
 
 /** `["a", "b"]` written in the closure: its elements, if every one is a literal. */

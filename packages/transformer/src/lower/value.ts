@@ -2,6 +2,7 @@ import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import type { SqlNode } from "../ir/sql-node";
 import type { ValueType } from "../ir/value-type";
+import * as sql from "../ir/sql-node";
 import { ARITHMETIC, arithmetic, negate } from "./arithmetic";
 import { arrayLength } from "./arrays";
 import { coalesce, conditionalValue, logicalValue } from "./branches";
@@ -14,7 +15,7 @@ import { jsonMember } from "./json";
 import { literalValue } from "./literals";
 import { markerCall } from "./markers";
 import { stringLength, stringMethod, templateValue } from "./strings";
-import { skipTransparent } from "./syntax";
+import { skipParens, skipTransparent } from "./syntax";
 
 /** A lowered value: its SQL and what JavaScript would see. */
 export interface Value {
@@ -41,7 +42,7 @@ export function lowerValue(cx: LoweringContext, e: ts.Expression): Value {
   if (!cx.readsRow(e)) return literalValue(cx, e);
 
   const column = columnReference(cx, e);
-  if (column) return column;
+  if (column) return column.type.sqlType === "real" ? realAsDouble(column) : column;
 
   if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return memberValue(cx, e);
 
@@ -65,9 +66,18 @@ export function lowerValue(cx: LoweringContext, e: ts.Expression): Value {
   throw unsupported(e);
 }
 
+/**
+ * A `real` (float4) column as JavaScript sees it: pg prints the float4 and JavaScript parses that
+ * text as a double, which is not the float4 widened to float8 (0.1 vs 0.100000001490116).
+ */
+function realAsDouble(v: Value): Value {
+  return { ...v, node: sql.cast(sql.cast(v.node, "text"), "float8"), type: { ...v.type, sqlType: "double precision" } };
+}
+
 /** `s.length`, `arr.length`, JSONB properties `u.meta.plan`, `u.meta?.list[0]`. */
 function memberValue(cx: LoweringContext, e: ts.PropertyAccessExpression | ts.ElementAccessExpression): Value {
   const target = lowerValue(cx, e.expression);
+  guardReceiver(cx, e, target);
   const json = jsonMember(cx, e, target);
   if (json) return json;
   const name = ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
@@ -83,6 +93,7 @@ function callValue(cx: LoweringContext, e: ts.CallExpression): Value {
   if (ts.isPropertyAccessExpression(e.expression)) {
     const method = e.expression.name.text;
     const receiver = e.expression.expression;
+    if (cx.readsRow(receiver)) guardReceiver(cx, e.expression, lowerValue(cx, receiver));
     if (method === "startsWith" || method === "endsWith" || method === "includes") {
       const c = methodCondition(cx, e, true);
       if (c) return twoValued(c);
@@ -92,6 +103,29 @@ function callValue(cx: LoweringContext, e: ts.CallExpression): Value {
     if (method === "getTime" && e.arguments.length === 0) return getTime(cx, e, receiver);
   }
   throw unsupported(e);
+}
+
+/**
+ * A property or method of a value that may be NULL (TypeScript let it through only past a non-null
+ * assertion): JavaScript throws a TypeError on null, which SQL cannot do. `?.` is fine: it yields
+ * undefined.
+ */
+export function guardReceiver(
+  cx: LoweringContext,
+  access: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  receiver: Value,
+): void {
+  if (!receiver.type.nullable || ts.isOptionalChain(access)) return;
+  // A JSONB path is NULL for a missing key, which its declared type rules out unless the key is
+  // optional (README: JSON data must match its declared type); only an assertion can hide that.
+  const written = skipParens(access.expression);
+  if (receiver.type.jsonPath && !(ts.isNonNullExpression(written) && cx.typeIncludesNull(written.expression))) return;
+  throw new Refusal(
+    "nullReceiver",
+    access,
+    "this value can be NULL here: JavaScript would throw a TypeError reading its property (a non-null assertion does not change the value).",
+    "Check for null first (`x !== null && x.length > 3`) or use `?.`.",
+  );
 }
 
 export function unsupported(e: ts.Expression): Refusal {

@@ -1,6 +1,6 @@
 import { quoteIdent, type Fragment } from "closql/sql";
 import type { Binding } from "../ir/binding";
-import type { SqlNode } from "../ir/sql-node";
+import type { LetKey, SqlNode } from "../ir/sql-node";
 
 /**
  * The one SQL expression printer. Returns a fragment with a hole per distinct binding (a node used
@@ -12,6 +12,7 @@ export function printSql(node: SqlNode): Fragment<Binding> {
   const sql: string[] = [""];
   const refs: number[] = [];
   const used = new Map<Binding, number>();
+  const lets = new Map<LetKey, string>();
   const fragmentParams: Binding[] = [];
 
   const emit = (s: string) => (sql[sql.length - 1] += s);
@@ -30,6 +31,8 @@ export function printSql(node: SqlNode): Fragment<Binding> {
   // their own); any other compound operand gets them.
   const operand = (n: SqlNode) => {
     const atomic =
+      n.kind === "let" ||
+      n.kind === "ref" ||
       n.kind === "column" ||
       n.kind === "literal" ||
       n.kind === "param" ||
@@ -132,6 +135,25 @@ export function printSql(node: SqlNode): Fragment<Binding> {
         visit(n.operand);
         emit(` AS ${quoteIdent(n.name)}`);
         return;
+      case "let": {
+        const name = `closql_let${lets.size + 1}`;
+        lets.set(n.key, name);
+        emit("(SELECT ");
+        visit(n.body);
+        emit(" FROM (SELECT ");
+        n.values.forEach((v, i) => {
+          if (i > 0) emit(", ");
+          visit(v);
+          emit(` AS ${quoteIdent(`${name}_${i + 1}`)}`);
+        });
+        emit(`) AS ${quoteIdent(name)})`);
+        return;
+      }
+      case "ref": {
+        const name = lets.get(n.key)!;
+        emit(`${quoteIdent(name)}.${quoteIdent(`${name}_${n.index + 1}`)}`);
+        return;
+      }
       case "sort":
         visit(n.operand);
         if (n.direction === "desc") emit(" DESC");

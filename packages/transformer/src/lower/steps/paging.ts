@@ -1,13 +1,21 @@
 import ts from "typescript";
+import { Refusal } from "../../diagnostics/refusal";
 import { bindValue } from "../../ir/binding";
 import * as sql from "../../ir/sql-node";
 import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
+import { numberLiteralValue, skipParens } from "../syntax";
 
 /** `.limit(n)` / `.offset(n)`: a literal is inlined, anything else bound and checked at run time. */
 export function lowerPaging(input: StepInput): LoweredStep {
   const kind = input.name as "limit" | "offset";
   const [n] = input.args;
-  if (ts.isNumericLiteral(n)) return { kind, nodes: [sql.literal(String(Number(n.text)))] };
+  const literal = numberLiteralValue(skipParens(n));
+  if (literal !== undefined) {
+    if (!Number.isSafeInteger(literal) || literal < 0) {
+      throw new Refusal("methodArguments", n, `.${kind}() takes a non-negative integer, not ${n.getText()}.`);
+    }
+    return { kind, nodes: [sql.literal(String(literal))] };
+  }
   return { kind, nodes: [sql.param(bindValue(n, { kind: "count", method: kind }))] };
 }

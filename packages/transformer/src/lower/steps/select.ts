@@ -6,7 +6,8 @@ import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
 import { LoweringContext } from "../context";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
-import { lowerValue } from "../value";
+import { typedParam } from "../literals";
+import { lowerValue, Value } from "../value";
 
 /** `.select(u => ({ key: expression, … }))`: one select-list entry and one row field per property. */
 export function lowerSelect(input: StepInput): LoweredStep {
@@ -26,13 +27,19 @@ export function lowerSelect(input: StepInput): LoweredStep {
   const fields: OutputField[] = [];
   for (const p of object.properties) {
     const [key, expression] = property(p);
-    const v = lowerValue(cx, expression);
+    const v = projected(lowerValue(cx, expression));
     const named = v.node.kind === "column" && v.node.name === key;
     nodes.push(named ? v.node : { kind: "alias", operand: v.node, name: key });
     fields.push({ key, decoder: decoderFor(v.type) });
   }
   if (nodes.length === 0) throw new Refusal("selectShape", object, "select() needs at least one field.");
   return { kind: "select", nodes, fields };
+}
+
+/** A value as its field: typed when bound, and as the exact double where SQL's form loses the -0 of `%`. */
+function projected(v: Value): Value {
+  if (v.exactDouble) return { ...v, node: v.exactDouble, type: { ...v.type, sqlType: "double precision" } };
+  return typedParam(v);
 }
 
 function property(p: ts.ObjectLiteralElementLike): [string, ts.Expression] {
