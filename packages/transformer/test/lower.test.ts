@@ -64,6 +64,23 @@ const WHERE: [body: string, sql: string, bindings?: string[]][] = [
   ["u.age! < 30", "refusal: nullableOrdering"],
   ["u.createdAt === since", "refusal: referenceEquality"],
   ["u.name.localeCompare(x) > 0", "refusal: unsupportedExpression"],
+  ["!(u.id > n)", '"id" <= $1::int8', ["int.floor(n, nan: max)"]],
+  ["u.active === !u.active", '"active" = (NOT "active")'],
+  ["!(u.active && u.id > 3)", '(NOT "active" OR "id" <= 3)'],
+  ['(u.nickname ?? maybe ?? "none") === x', "COALESCE(\"nickname\", $1::text, 'none') = $2", ["maybe", "x"]],
+  [
+    "(u.age === null ? 0 : u.age > 10 ? 1 : 2) === n",
+    'CASE WHEN "age" IS NULL THEN 0 WHEN "age" > 10 THEN 1 ELSE 2 END = $1::int8',
+    ["int.eq(n)"],
+  ],
+  ["u.score === u.score", '("score" = "score" AND "score" <> \'NaN\')'],
+  ["u.nickname!.length > 3", "refusal: nullReceiver"],
+  [
+    "u.nickname?.length === 3",
+    "(char_length(\"nickname\") + (char_length(\"nickname\") - char_length(regexp_replace(\"nickname\", E'[\\\\U00010000-\\\\U0010FFFF]', '', 'g')))) = 3",
+  ],
+  ["u.age! + 1 === 1", '((COALESCE("age", 0)::float8 + 1) = 1 AND (COALESCE("age", 0)::float8 + 1) <> \'NaN\')'],
+  ["-u.karma > 0n", '(-"karma") > 0'],
 ];
 
 const expected = ([, sql, bindings = []]: [string, string, string[]?]): Lowered =>

@@ -13,6 +13,10 @@ function int8(k: number): string | number {
   return BigInt(k).toString();
 }
 
+function nanBound(nan: "max" | "min" | undefined): string | null {
+  return nan === "max" ? INT8_MAX.toString() : nan === "min" ? INT8_MIN.toString() : null;
+}
+
 /**
  * Run-time halves of comparisons the transformer compiled: they map a JavaScript value to the
  * parameter that makes constant SQL give JavaScript's answer. Each is called once per execution.
@@ -34,13 +38,19 @@ export const bind = {
         return null;
       return int8(x);
     },
-    /** `col > x` ⇔ `col > floor(x)`; `col <= x` ⇔ `col <= floor(x)`. */
-    floor(x: number | null | undefined): number | string | null {
-      return x === undefined || x === null || Number.isNaN(x) ? null : int8(Math.floor(x));
+    /**
+     * `col > x` ⇔ `col > floor(x)`; `col <= x` ⇔ `col <= floor(x)`. NaN compares false: NULL, or for a
+     * negated comparison (`!(col > x)` is `col <= x`, true for every row when x is NaN) the int8 end
+     * that makes it true.
+     */
+    floor(x: number | null | undefined, nan?: "max" | "min"): number | string | null {
+      if (x === undefined || x === null || Number.isNaN(x)) return nanBound(nan);
+      return int8(Math.floor(x));
     },
-    /** `col < x` ⇔ `col < ceil(x)`; `col >= x` ⇔ `col >= ceil(x)`. */
-    ceil(x: number | null | undefined): number | string | null {
-      return x === undefined || x === null || Number.isNaN(x) ? null : int8(Math.ceil(x));
+    /** `col < x` ⇔ `col < ceil(x)`; `col >= x` ⇔ `col >= ceil(x)`; NaN as for floor. */
+    ceil(x: number | null | undefined, nan?: "max" | "min"): number | string | null {
+      if (x === undefined || x === null || Number.isNaN(x)) return nanBound(nan);
+      return int8(Math.ceil(x));
     },
     /** `list.includes(col)`: only the integers of the list can match. */
     list(xs: readonly (number | null)[]): (number | string | null)[] {

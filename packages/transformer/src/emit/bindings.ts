@@ -40,7 +40,9 @@ export function bindingExpression(
     case "number":
       return call("$bind.number", expr);
     case "int":
-      return call(`$bind.int.${via.edge}`, expr);
+      return via.nan
+        ? call(`$bind.int.${via.edge}`, expr, f.createStringLiteral(via.nan))
+        : call(`$bind.int.${via.edge}`, expr);
     case "intList":
       return call("$bind.int.list", expr);
     case "json":

@@ -24,7 +24,7 @@ export type BindVia =
   /** A number compared as a number: NaN becomes NULL. */
   | { readonly kind: "number" }
   /** Against an integer column: the integer k with `col op k` ⇔ `col op x`. */
-  | { readonly kind: "int"; readonly edge: "eq" | "floor" | "ceil" }
+  | { readonly kind: "int"; readonly edge: "eq" | "floor" | "ceil"; readonly nan?: "max" | "min" }
   /** `list.includes(intColumn)`: only the list's integers. */
   | { readonly kind: "intList" }
   /** Compared with a JSONB path: JSON text. */

@@ -6,8 +6,11 @@ import type { Binding } from "./binding";
  * each distinct binding one `$n`, so a node used twice binds its value once.
  */
 export type SqlNode =
-  /** A column; `table` qualifies it when a statement reads several tables or aliases. */
-  | { readonly kind: "column"; readonly name: string; readonly table?: string }
+  /**
+   * A column; `table` qualifies it when a statement reads several tables or aliases. `notNull` says
+   * it can never be NULL here (declared NOT NULL), which lets conditions on it stay two-valued.
+   */
+  | { readonly kind: "column"; readonly name: string; readonly table?: string; readonly notNull?: true }
   /** A literal, already rendered as SQL (`'admin'`, `42`, `TRUE`, `NULL`). */
   | { readonly kind: "literal"; readonly sql: string }
   | { readonly kind: "param"; readonly binding: Binding; readonly cast?: string }
@@ -56,15 +59,35 @@ export const TRUE: SqlNode = { kind: "literal", sql: "TRUE" };
 export const FALSE: SqlNode = { kind: "literal", sql: "FALSE" };
 export const NULL: SqlNode = { kind: "literal", sql: "NULL" };
 
-export const column = (name: string, table?: string): SqlNode =>
-  table === undefined ? { kind: "column", name } : { kind: "column", name, table };
+export const column = (name: string, table?: string, notNull?: boolean): SqlNode => ({
+  kind: "column",
+  name,
+  ...(table === undefined ? {} : { table }),
+  ...(notNull ? { notNull: true as const } : {}),
+});
 export const literal = (sql: string): SqlNode => ({ kind: "literal", sql });
 export const binary = (op: string, left: SqlNode, right: SqlNode): SqlNode => ({ kind: "binary", op, left, right });
-export const is = (operand: SqlNode, test: Extract<SqlNode, { kind: "is" }>["test"]): SqlNode => ({
-  kind: "is",
-  operand,
-  test,
-});
+type IsTest = Extract<SqlNode, { kind: "is" }>["test"];
+
+/** `operand IS <test>`, folded where the answer is known: on literals, and on two-valued operands. */
+export function is(operand: SqlNode, test: IsTest): SqlNode {
+  if (operand.kind === "literal" && (operand.sql === "TRUE" || operand.sql === "FALSE" || operand.sql === "NULL")) {
+    return IS_ON_LITERALS[operand.sql][test] ? TRUE : FALSE;
+  }
+  if (isTwoValued(operand)) {
+    if (test === "TRUE" || test === "NOT FALSE") return operand;
+    if (test === "NOT TRUE" || test === "FALSE") return not(operand);
+    if (test === "NOT NULL") return TRUE;
+    if (test === "NULL") return FALSE;
+  }
+  return { kind: "is", operand, test };
+}
+
+const IS_ON_LITERALS: Record<"TRUE" | "FALSE" | "NULL", Record<IsTest, boolean>> = {
+  TRUE: { NULL: false, "NOT NULL": true, TRUE: true, "NOT TRUE": false, FALSE: false, "NOT FALSE": true },
+  FALSE: { NULL: false, "NOT NULL": true, TRUE: false, "NOT TRUE": true, FALSE: true, "NOT FALSE": false },
+  NULL: { NULL: true, "NOT NULL": false, TRUE: false, "NOT TRUE": true, FALSE: false, "NOT FALSE": true },
+};
 export const call = (name: string, ...args: SqlNode[]): SqlNode => ({ kind: "call", name, args });
 export const any = (left: SqlNode, array: SqlNode): SqlNode => ({ kind: "any", left, array });
 export const cast = (operand: SqlNode, type: string): SqlNode => ({ kind: "cast", operand, type });
@@ -104,6 +127,8 @@ export function isTwoValued(n: SqlNode): boolean {
   switch (n.kind) {
     case "is":
       return true;
+    case "column":
+      return n.notNull === true;
     case "literal":
       return n.sql === "TRUE" || n.sql === "FALSE";
     case "and":

@@ -142,8 +142,7 @@ export function negate(cx: LoweringContext, e: ts.PrefixUnaryExpression): Value 
       "Negate numbers only.",
     );
   }
-  return {
-    node: { kind: "unary", op: "-", operand: asFloat(v).node },
-    type: v.type.kind === "number" ? FLOAT : v.type,
-  };
+  // A bigint stays exact (int8); a number is a double, and -null is -0.
+  if (v.type.kind === "bigint") return { node: { kind: "unary", op: "-", operand: v.node }, type: v.type };
+  return { node: { kind: "unary", op: "-", operand: asFloat(nullAsZero(v)).node }, type: FLOAT };
 }

@@ -28,5 +28,5 @@ export function columnReference(cx: LoweringContext, e: ts.Expression): Value | 
   // TypeScript narrows `u.x` after `u.x !== null &&`; the SQL stays correct because the guarding
   // operand decides the AND/OR whenever the narrowing does not hold.
   if (type.nullable && !cx.typeIncludesNull(e)) type = { ...type, nullable: false };
-  return { node: sql.column(col.name, source.qualifier), type };
+  return { node: sql.column(col.name, source.qualifier, !col.nullable), type };
 }

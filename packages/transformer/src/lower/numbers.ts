@@ -58,6 +58,8 @@ export function nanGuards(a: Value, b: Value): SqlNode[] {
   // Bound numbers arrive with NaN already mapped to NULL; literals are known. Only SQL-side values need it.
   for (const v of [a, b]) {
     if (mayBeNaN(v.type) && v.node.kind !== "literal" && v.node.kind !== "param") {
+      // `x = x` needs one guard, not two.
+      if (v === b && sameColumn(a.node, b.node)) continue;
       guards.push(sql.binary("<>", v.node, sql.literal("'NaN'")));
     }
   }
@@ -86,4 +88,8 @@ export function isIntegerValue(v: Value): boolean {
 
 export function isNonZeroLiteral(v: Value): boolean {
   return typeof v.literal === "number" && v.literal !== 0 && !Number.isNaN(v.literal);
+}
+
+function sameColumn(a: SqlNode, b: SqlNode): boolean {
+  return a.kind === "column" && b.kind === "column" && a.name === b.name && a.table === b.table;
 }

@@ -6,7 +6,7 @@ import { isJson, isTextual } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { compareDates, dateSide } from "./dates";
 import { jsonNumber } from "./json";
-import { nanGuards, numericOperands } from "./numbers";
+import { FLIPPED, nanGuards, numericOperands } from "./numbers";
 import { textValue } from "./strings";
 import type { Value } from "./value";
 
@@ -56,10 +56,25 @@ function orderingOf(op: OrderingOp, a: Value, b: Value, positive: boolean): SqlN
   const guards = nanGuards(a, b);
   const cmp = sql.and(sql.binary(op, a.node, b.node), ...guards);
   if (positive) return cmp;
-  if (guards.length > 0 || a.sentinel || b.sentinel || a.type.nullable || b.type.nullable) {
-    return sql.is(cmp, "NOT TRUE");
-  }
-  return sql.binary(NEGATED[op], a.node, b.node);
+  const negated = NEGATED[op];
+  if (guards.length > 0 || a.type.nullable || b.type.nullable) return sql.is(cmp, "NOT TRUE");
+  // A bound number against an integer column is NULL for NaN; negated, NaN must make it true.
+  const left = negatedIntBound(a, FLIPPED[negated] as OrderingOp);
+  const right = negatedIntBound(b, negated);
+  if (!left || !right) return sql.is(cmp, "NOT TRUE");
+  return sql.binary(negated, left.node, right.node);
+}
+
+/**
+ * `v` as the right operand of `other op v` in a negated comparison: a sentinel integer binding gets
+ * the int8 end that keeps the comparison true for NaN; any other sentinel cannot be negated simply.
+ */
+function negatedIntBound(v: Value, op: OrderingOp): Value | undefined {
+  if (!v.sentinel) return v;
+  if (v.node.kind !== "param" || v.node.binding.via.kind !== "int" || v.node.binding.via.edge === "eq")
+    return undefined;
+  const via = { ...v.node.binding.via, nan: op === "<" || op === "<=" ? ("max" as const) : ("min" as const) };
+  return { ...v, node: sql.param({ ...v.node.binding, via }, v.node.cast) };
 }
 
 /**

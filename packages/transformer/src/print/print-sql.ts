@@ -83,14 +83,20 @@ export function printSql(node: SqlNode): Fragment<Binding> {
         operand(n.operand);
         emit(` IS ${n.test}`);
         return;
-      case "call":
+      case "call": {
+        // COALESCE(COALESCE(a, b), c) is COALESCE(a, b, c).
+        const args =
+          n.name === "COALESCE"
+            ? n.args.flatMap((a) => (a.kind === "call" && a.name === "COALESCE" ? a.args : [a]))
+            : n.args;
         emit(`${n.name}(`);
-        n.args.forEach((a, i) => {
+        args.forEach((a, i) => {
           if (i > 0) emit(", ");
           visit(a);
         });
         emit(")");
         return;
+      }
       case "any":
         operand(n.left);
         emit(" = ANY(");
@@ -106,18 +112,25 @@ export function printSql(node: SqlNode): Fragment<Binding> {
         });
         emit(")");
         return;
-      case "case":
+      case "case": {
+        // CASE … ELSE CASE … END END is one CASE with the inner WHENs appended.
+        let c: Extract<SqlNode, { kind: "case" }> = n;
         emit("CASE");
-        for (const w of n.whens) {
-          emit(" WHEN ");
-          visit(w.when);
-          emit(" THEN ");
-          visit(w.then);
+        for (;;) {
+          for (const w of c.whens) {
+            emit(" WHEN ");
+            visit(w.when);
+            emit(" THEN ");
+            visit(w.then);
+          }
+          if (c.else.kind !== "case") break;
+          c = c.else;
         }
         emit(" ELSE ");
-        visit(n.else);
+        visit(c.else);
         emit(" END");
         return;
+      }
       case "cast":
         operand(n.operand);
         emit(`::${n.type}`);

@@ -17,7 +17,7 @@ export function describeBinding(b: Binding): string {
     case "value":
       return expr;
     case "int":
-      return `int.${via.edge}(${expr})`;
+      return `int.${via.edge}(${expr}${via.nan ? `, nan: ${via.nan}` : ""})`;
     case "date":
       return `date.${via.edge}(${via.fromMs ? `fromMs(${expr})` : expr})`;
     case "like":
