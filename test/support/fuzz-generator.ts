@@ -38,7 +38,7 @@ export interface FuzzCase {
 }
 
 /** Grammar profiles: `classic` is the original grammar (unchanged stream); `issue7` adds every class of issue 7. */
-export type FuzzProfile = "classic" | "issue7";
+export type FuzzProfile = "classic" | "issue7" | "order";
 
 /** mulberry32: small, fast, deterministic. */
 export function prng(seed: number): () => number {
@@ -74,8 +74,11 @@ class Generator {
     private readonly rand: () => number,
     profile: FuzzProfile = "classic",
   ) {
-    this.x7 = profile === "issue7";
+    this.x7 = profile !== "classic";
+    this.onlyOrder = profile === "order";
   }
+  /** Profile `order`: only keyset-style where + orderBy cases (for a database with another collation). */
+  private readonly onlyOrder: boolean;
 
   private tag(name: string): void {
     this.tags.add(name);
@@ -108,7 +111,7 @@ class Generator {
     }
     this.params = [];
     this.tags = new Set();
-    const roll = this.rand();
+    const roll = this.onlyOrder ? 1 : this.rand();
     const base = () => ({ captures: this.captures, params: this.params });
     if (roll < 0.5) {
       const closure = `(r) => ${this.cond(3)}`;
@@ -186,7 +189,9 @@ class Generator {
 
   /** Deep nesting of `||`, `??`, `/`, `?:`: the emitted SQL must grow linearly with the closure. */
   private deep(): string {
-    const n = 3 + Math.floor(this.rand() * 10);
+    // 3 to 9 operands: enough for a repetition per level to show (2^8 = 256×) without building
+    // the gigabytes an exponential printer would need for 24.
+    const n = 3 + Math.floor(this.rand() * 7);
     const kind = this.pick(["||", "??", "/", "?:", "mix"] as const);
     this.tag(`deep-${kind}`);
     if (kind === "/") {
@@ -262,8 +267,13 @@ class Generator {
         return this.param(type, this.pick(args));
       },
     ];
-    const picked = this.pick(options)();
-    this.tag(`select:${picked.length > 24 ? "expr" : picked}`);
+    const which = Math.floor(this.rand() * options.length);
+    const picked = options[which]();
+    this.tag(
+      which === 3
+        ? `select:${picked}`
+        : `select:${["number", "string", "condition", "", "captured-boolean", "ternary-undefined", "optional-param"][which]}`,
+    );
     return picked;
   }
 

@@ -66,6 +66,8 @@ export interface FuzzBatchOptions {
 
 /** The emitted SQL may be at most this many times the closure's length (linear growth). */
 export const SIZE_FACTOR = 12;
+/** Statements longer than this are not sent to the server (they are sql-size findings). */
+const HUGE_SQL = 100_000;
 
 const root = path.resolve(__dirname, "../../..");
 const HEADER_LINES = 4;
@@ -298,10 +300,16 @@ export async function fuzzBatch(
   // Every folded statement must PREPARE; statements map back to cases by their source line.
   const sqlByCase = new Map<number, string[]>();
   const prepareFailed = new Set<number>();
+  const huge = new Set<number>();
   for (const s of statements) {
     const line = Number(/:(\d+)$/.exec(s.source)?.[1]);
     const index = line - HEADER_LINES - 1;
     sqlByCase.set(index, [...(sqlByCase.get(index) ?? []), s.sql]);
+    // An exponential statement (megabytes) is a sql-size finding; sending it would only burn minutes.
+    if (s.sql.length > HUGE_SQL) {
+      huge.add(index);
+      continue;
+    }
     const error = await t.prepareError(s.sql);
     if (error && cases[index] && !prepareFailed.has(index)) {
       prepareFailed.add(index);
@@ -335,7 +343,7 @@ export async function fuzzBatch(
   const runStarted = performance.now();
   let runtimeRefused = 0;
   for (const [i, c] of cases.entries()) {
-    if (refusedCases.has(i)) continue;
+    if (refusedCases.has(i) || huge.has(i)) continue;
     if (!strict) find(c, "nonstrict-accepted", "compiled without strictNullChecks (must be refused at build time)");
     const before = t.events.length;
     const sqlOf = () => (t.events.length > before ? t.last().sql : sqlByCase.get(i)?.[0]);
@@ -518,6 +526,7 @@ export function summarize(stats: readonly FuzzStats[]): string[] {
     `cases ${total}; statements prepared ${stats.reduce((n, s) => n + s.statements, 0)}; refused ${[...refused.values()].reduce((a, b) => a + b, 0)}; refused at run time ${stats.reduce((n, s) => n + s.runtimeRefused, 0)}`,
     `findings by class: ${[...byClass].map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
     `refused by kind: ${[...refused].map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+    `compile ${Math.round(stats.reduce((n, s) => n + s.compileMs, 0))} ms, run ${Math.round(stats.reduce((n, s) => n + s.runMs, 0))} ms`,
     `worst SQL/closure size ratio: ${worst.ratio.toFixed(2)} (${worst.sqlLength} chars of SQL for ${worst.closure.length} of closure; limit ${SIZE_FACTOR})`,
     `per construct (cases / refused / findings):`,
     ...[...perTag]
@@ -527,4 +536,16 @@ export function summarize(stats: readonly FuzzStats[]): string[] {
           `  ${tag.padEnd(34)} ${String(v.cases).padStart(6)} ${String(v.refused).padStart(6)} ${String(v.findings).padStart(6)}`,
       ),
   ];
+}
+
+/**
+ * Writes every finding of `stats` to test/fixtures/.generated/<name>.txt (the test prints only the
+ * first few) and returns the path.
+ */
+export function writeFindings(name: string, stats: readonly FuzzStats[], rows: readonly Fz[]): string {
+  const file = path.join(root, "test/fixtures/.generated", `${name}.txt`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const findings = stats.flatMap((s) => s.findings);
+  fs.writeFileSync(file, [...summarize(stats), "", ...findings.map((f) => describeFinding(f, rows) + "\n")].join("\n"));
+  return path.relative(root, file);
 }
