@@ -12,7 +12,7 @@ import { Fz, fuzzRows } from "./support/fuzz-schema";
  * a database whose default collation is not C (ICU en-US; real server only: PGlite has one locale).
  * Rows read back whole must also equal the rows written (decoding under those settings).
  */
-const CASES = Math.max(100, Math.round(Number(process.env.FUZZ_CASES ?? 1000) / 3));
+const CASES = Math.max(100, Math.round(Number(process.env.FUZZ_CASES ?? 1000) / 5));
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121) + 1000003;
 const embedded = process.env.CLOSQL_EMBEDDED === "1";
 
