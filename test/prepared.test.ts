@@ -64,12 +64,19 @@ async function openOne(options: { maxPreparedStatements?: number; prepare?: bool
   const client = await pool.connect();
   const query = client.query;
   client.query = function (this: pg.PoolClient, config: any, ...rest: any[]) {
-    const result = (query as any).call(this, config, ...rest);
-    if (typeof config === "object" && config.name) {
-      const call: NamedCall = { name: config.name };
-      calls.push(call);
-      result.catch((e: { code?: string }) => (call.code = e.code));
+    if (typeof config !== "object" || !config.name) return (query as any).call(this, config, ...rest);
+    const call: NamedCall = { name: config.name };
+    calls.push(call);
+    const callback = rest.findIndex((a) => typeof a === "function");
+    if (callback >= 0) {
+      const original = rest[callback];
+      rest[callback] = (error: { code?: string } | null, result: unknown) => {
+        if (error) call.code = error.code;
+        original(error, result);
+      };
     }
+    const result = (query as any).call(this, config, ...rest);
+    result?.catch((e: { code?: string }) => (call.code = e.code));
     return result;
   } as any;
   client.release();
@@ -193,6 +200,8 @@ describe("named prepared statements", () => {
         const before = await t.prepared();
         assert.equal(before.length, 2);
         await t.pool.query(reset);
+        // Embedded PGlite has no startup options: its search_path was SET, and DISCARD ALL resets it.
+        if (process.env.CLOSQL_EMBEDDED === "1") await t.pool.query(`SET search_path TO ${t.namespace}`);
         assert.deepEqual(await t.prepared(), []);
         t.calls.length = 0;
         assert.deepEqual(await labelsAbove(t.db, 1), above1);

@@ -93,37 +93,60 @@ export class Executor {
    * holds, and to re-prepare there once when the server's statement is stale or gone (see
    * statements.ts). Checking a client out is what `pool.query` does inside; no extra round trip.
    */
-  private async runNamed(config: StatementConfig, name: string): Promise<pg.QueryResult<any>> {
+  private runNamed(config: StatementConfig, name: string): Promise<pg.QueryResult<any>> {
+    config.name = name;
+    const max = this.options.maxPreparedStatements;
     const pool = this.pool;
-    const client = pool ? await pool.connect() : (this.target as pg.PoolClient);
-    const internals = client as unknown as PgClientInternals;
-    // A query that fails inside a transaction aborts it: no retry can succeed there.
-    const canRetry = internals._txStatus !== "T" && internals._txStatus !== "E";
-    // Like pool.query: a connection lost mid-query is reported to the query, and must not also be
-    // an unhandled 'error' event while the client is out of the pool.
-    if (pool) client.on("error", ignoreClientError);
-    let failure: unknown;
-    try {
-      config.name = name;
-      useStatement(internals, name, this.options.maxPreparedStatements);
-      try {
-        return await client.query(config as pg.QueryConfig);
-      } catch (error) {
-        if (!canRetry || !isStaleStatementError(error)) throw error;
-        forgetStatement(internals, name);
-        return await client.query(config as pg.QueryConfig);
-      }
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      if (pool) {
-        client.removeListener("error", ignoreClientError);
-        // A server error leaves the connection usable (and its statements prepared); anything else
-        // (a lost connection, a value pg could not serialize) removes it from the pool, as pool.query does.
-        client.release(failure === undefined || isServerError(failure) ? undefined : (failure as Error));
-      }
+    return new Promise((resolve, reject) => {
+      if (pool === undefined) runNamedOn(this.target as pg.PoolClient, config, name, max, false, resolve, reject);
+      else pool.connect().then((client) => runNamedOn(client, config, name, max, true, resolve, reject), reject);
+    });
+  }
+}
+
+/**
+ * Runs `config` (named `name`) on `client`, re-preparing once after a stale-statement error, and
+ * releases the client when it was checked out of the pool for this statement. Written with pg's
+ * callback API and one promise per statement: pg's promise API adds two (its own and a
+ * stack-rewriting catch) on the hot path.
+ */
+function runNamedOn(
+  client: pg.PoolClient,
+  config: StatementConfig,
+  name: string,
+  max: number,
+  checkedOut: boolean,
+  resolve: (result: pg.QueryResult<any>) => void,
+  reject: (error: unknown) => void,
+): void {
+  const internals = client as unknown as PgClientInternals;
+  // A statement that fails inside a transaction aborts it: no retry can succeed there.
+  const canRetry = internals._txStatus !== "T" && internals._txStatus !== "E";
+  let retried = false;
+  const done = (error: Error | null | undefined, result?: pg.QueryResult<any>): void => {
+    if (error && !retried && canRetry && isStaleStatementError(error)) {
+      retried = true;
+      forgetStatement(internals, name);
+      client.query(config as pg.QueryConfig, done);
+      return;
     }
+    if (checkedOut) {
+      client.removeListener("error", ignoreClientError);
+      // A server error leaves the connection usable (and its statements prepared); anything else
+      // (a lost connection, a value pg could not serialize) removes it from the pool, as pool.query does.
+      client.release(!error || isServerError(error) ? undefined : error);
+    }
+    if (error) reject(error);
+    else resolve(result!);
+  };
+  // Like pool.query: a connection lost mid-statement is reported to the statement, and must not also
+  // be an unhandled 'error' event while the client is out of the pool.
+  if (checkedOut) client.on("error", ignoreClientError);
+  try {
+    useStatement(internals, name, max);
+    client.query(config as pg.QueryConfig, done);
+  } catch (error) {
+    done(error as Error);
   }
 }
 
