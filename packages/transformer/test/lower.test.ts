@@ -48,7 +48,7 @@ const WHERE: [body: string, sql: string, bindings?: string[]][] = [
   ["!u.nickname", '("nickname" = \'\' OR "nickname" IS NULL)'],
   ['!(u.role === "admin" || u.age === 3)', '("role" <> \'admin\' AND ("age" <> 3 OR "age" IS NULL))'],
   ["u.age !== null && u.age % 2 === 1", '("age" IS NOT NULL AND ("age" % 2) = 1)'],
-  ["u.karma * 2n > 10n", '("karma" * 2) > 10'],
+  ["u.karma * 2n > 10n", '("karma"::numeric * 2) > 10'],
   ["`${u.name}!` === x", "(\"name\" || '!') = $1", ["x"]],
   ['u.nickname + "!" === x', "(COALESCE(\"nickname\", 'null') || '!') = $1", ["x"]],
   ["(u.age ?? 0) > 18", 'COALESCE("age", 0) > 18'],
@@ -80,7 +80,7 @@ const WHERE: [body: string, sql: string, bindings?: string[]][] = [
     "(char_length(\"nickname\") + (char_length(\"nickname\") - char_length(regexp_replace(\"nickname\", E'[\\\\U00010000-\\\\U0010FFFF]', '', 'g')))) = 3",
   ],
   ["u.age! + 1 === 1", '((COALESCE("age", 0)::float8 + 1) = 1 AND (COALESCE("age", 0)::float8 + 1) <> \'NaN\')'],
-  ["-u.karma > 0n", '(-"karma") > 0'],
+  ["-u.karma > 0n", '(-"karma"::numeric) > 0'],
 ];
 
 const expected = ([, sql, bindings = []]: [string, string, string[]?]): Lowered =>

@@ -7,6 +7,10 @@ import { parseTimestampUtc } from "./timestamp";
  * by name only for columns that need them; every other value is used as `pg` parsed it.
  */
 export const decode = {
+  /** A field whose SQL NULL is JavaScript's undefined (a missing JSON key, `x?.y` of a null x). */
+  undefinedIfNull(v: unknown): unknown {
+    return v === null ? undefined : v;
+  },
   /** int8 → bigint, exactly. */
   int8(v: string | null): bigint | null {
     return v === null ? null : BigInt(v);

@@ -114,6 +114,11 @@ export const DIAGNOSTICS = {
     summary: "a property or method of a value that can be NULL here (a non-null assertion does not make it so)",
     example: `u.nickname!.length > 3`,
   },
+  ambiguousAbsence: {
+    code: 91031,
+    summary: "a value that can be null or undefined where JavaScript tells them apart (SQL has one NULL)",
+    example: `(u.age === 1 ? u.nickname : undefined) === maybe`,
+  },
   constantSortKey: {
     code: 91040,
     summary: "an `orderBy` key that does not read the row: the same for every row, it orders nothing",

@@ -29,6 +29,12 @@ export function bindingExpression(
         ts.SyntaxKind.EqualsEqualsEqualsToken,
         f.createIdentifier("undefined"),
       );
+    case "isNull":
+      return f.createBinaryExpression(
+        f.createParenthesizedExpression(expr),
+        ts.SyntaxKind.EqualsEqualsEqualsToken,
+        f.createNull(),
+      );
     case "isNullish":
       return f.createBinaryExpression(
         f.createParenthesizedExpression(expr),

@@ -17,6 +17,9 @@ export function mapperExpression(
     if (field.decoder) {
       value = f.createCallExpression(helperReference(f, runtime, `$decode.${field.decoder}`), undefined, [value]);
     }
+    if (field.undefinedIfNull) {
+      value = f.createCallExpression(helperReference(f, runtime, "$decode.undefinedIfNull"), undefined, [value]);
+    }
     const name = /^[A-Za-z_$][\w$]*$/.test(field.key)
       ? f.createIdentifier(field.key)
       : f.createStringLiteral(field.key);

@@ -17,6 +17,8 @@ export type BindVia =
   | { readonly kind: "truthy" }
   /** `(x) === undefined` */
   | { readonly kind: "isUndefined" }
+  /** `(x) === null` */
+  | { readonly kind: "isNull" }
   /** `(x) == null` */
   | { readonly kind: "isNullish" }
   /** A double for float8 arithmetic, keeping -0. */

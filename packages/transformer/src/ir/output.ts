@@ -4,6 +4,8 @@ import type { ValueType } from "./value-type";
 export interface OutputField {
   readonly key: string;
   readonly decoder?: Decoder;
+  /** SQL NULL here is JavaScript `undefined` (a missing JSON key, `x?.y` of a null x). */
+  readonly undefinedIfNull?: boolean;
 }
 
 /** The runtime's `$decode` helpers a row mapper may call (checked against closql in emit/runtime.ts). */

@@ -15,6 +15,11 @@ export interface ValueType {
   readonly enumLabels?: readonly string[];
   /** A property path into JSONB: SQL NULL there means a missing key (`undefined`), not null. */
   readonly jsonPath?: boolean;
+  /**
+   * What SQL NULL stands for when it is not null: `undefined` (the value of `x?.y` when x is null), or
+   * `either` (a branch yields null, the other undefined). See absenceOf.
+   */
+  readonly absent?: "undefined" | "either";
   /** For arrays: the element type. */
   readonly element?: ValueType;
 }
@@ -78,3 +83,8 @@ export function isJson(t: ValueType): boolean {
 export const FLOAT: ValueType = { kind: "number", nullable: false, sqlType: "double precision" };
 
 export const BOOLEAN: ValueType = { kind: "boolean", nullable: false, sqlType: "boolean" };
+
+/** What JavaScript value an SQL NULL of this type is: null, undefined, or either (unknown). */
+export function absenceOf(t: ValueType): "null" | "undefined" | "either" {
+  return t.absent ?? (t.jsonPath ? "undefined" : "null");
+}

@@ -4,6 +4,7 @@ import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
 import { FLOAT, isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
+import { absentText } from "./absence";
 import { asFloat, isIntegerValue, isNonZeroLiteral } from "./numbers";
 import { concat } from "./strings";
 import { lowerValue, Value } from "./value";
@@ -36,8 +37,7 @@ export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: Arit
         "Check for null first.",
       );
     }
-    // BigInt arithmetic is exact and `/` truncates, as int8 does (an int8 overflow is an SQL error).
-    return { node: sql.binary(op, a.node, b.node), type: { kind: "bigint", nullable: false, sqlType: "bigint" } };
+    return { node: bigintArithmetic(op, a.node, b.node), type: { kind: "bigint", nullable: false, sqlType: "bigint" } };
   }
   if (a.type.kind !== "number" || b.type.kind !== "number") {
     throw new Refusal(
@@ -47,14 +47,35 @@ export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: Arit
       "Use numbers (or strings with `+`).",
     );
   }
-  if (op === "%") return remainder(e, nullAsZero(a), nullAsZero(b));
-  const x = asFloat(nullAsZero(a)).node;
-  const y = asFloat(nullAsZero(b)).node;
+  if (op === "%") return remainder(e, nullAsZero(a, e, true), nullAsZero(b, e, true));
+  const x = asFloat(nullAsZero(a, e)).node;
+  const y = asFloat(nullAsZero(b, e)).node;
   if (op !== "/" || isNonZeroLiteral(b)) return { node: sql.binary(op, x, y), type: FLOAT };
-  return {
-    node: sql.caseWhen(sql.binary("=", y, sql.literal("0")), divisionByZero(a, x, y), sql.binary("/", x, y)),
-    type: FLOAT,
-  };
+  // x and y appear several times: shared, so nested divisions grow the SQL linearly.
+  const node = sql.share([x, y], (x, y) =>
+    sql.caseWhen(sql.binary("=", y, sql.literal("0")), divisionByZero(a, x, y), sql.binary("/", x, y)),
+  );
+  return { node, type: FLOAT };
+}
+
+/**
+ * BigInt arithmetic is exact at any size, so it runs in numeric (int8 would overflow where JavaScript
+ * does not); `/` truncates toward zero like `div`, `%` keeps the dividend's sign like `mod`. Division
+ * by zero throws in both.
+ */
+function bigintArithmetic(op: ArithmeticOp, a: SqlNode, b: SqlNode): SqlNode {
+  const x = exact(a);
+  const y = exact(b);
+  if (op === "/") return sql.call("div", x, y);
+  if (op === "%") return sql.call("mod", x, y);
+  return sql.binary(op, x, y);
+}
+
+/** An integer as numeric: a literal already is; a column, a parameter or int8 arithmetic is cast. */
+function exact(n: SqlNode): SqlNode {
+  if (n.kind === "literal") return n;
+  if (n.kind === "param") return sql.param(n.binding, "numeric");
+  return n.kind === "cast" && n.type === "numeric" ? n : sql.cast(n, "numeric");
 }
 
 /**
@@ -126,9 +147,13 @@ function remainder(e: ts.BinaryExpression, a: Value, b: Value): Value {
  * A number operand that can be null (only past a non-null assertion): JavaScript's arithmetic turns
  * null into 0 (`null + 1` is 1). A JSON path maps null and a missing key itself (jsonNumber).
  */
-function nullAsZero(v: Value): Value {
+function nullAsZero(v: Value, at: ts.Node, integer = false): Value {
   if (!v.type.nullable || isJson(v.type)) return v;
-  return { node: sql.call("COALESCE", v.node, sql.literal("0")), type: { ...v.type, nullable: false } };
+  // ToNumber(null) is 0, ToNumber(undefined) NaN (which `%` of integers cannot produce).
+  const isNull = absentText(v, at) === "null";
+  if (!isNull && integer) throw new Refusal("inexactRemainder", at, "`%` on a value that can be undefined (NaN).");
+  const absent = isNull ? "0" : "'NaN'::float8";
+  return { node: sql.call("COALESCE", v.node, sql.literal(absent)), type: { ...v.type, nullable: false } };
 }
 
 /** Unary `-`. */
@@ -143,6 +168,6 @@ export function negate(cx: LoweringContext, e: ts.PrefixUnaryExpression): Value 
     );
   }
   // A bigint stays exact (int8); a number is a double, and -null is -0.
-  if (v.type.kind === "bigint") return { node: { kind: "unary", op: "-", operand: v.node }, type: v.type };
-  return { node: { kind: "unary", op: "-", operand: asFloat(nullAsZero(v)).node }, type: FLOAT };
+  if (v.type.kind === "bigint") return { node: { kind: "unary", op: "-", operand: exact(v.node) }, type: v.type };
+  return { node: { kind: "unary", op: "-", operand: asFloat(nullAsZero(v, e)).node }, type: FLOAT };
 }

@@ -4,6 +4,7 @@ import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
 import { isIntegerSqlType, isJson, isTextual } from "../ir/value-type";
+import { ambiguous, isJsNull } from "./absence";
 import type { LoweringContext } from "./context";
 import { literalValue } from "./literals";
 import { numericOperand } from "./numbers";
@@ -25,7 +26,7 @@ export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positiv
   const literalList = !cx.readsRow(arrayExpr) ? literalArray(skipTransparent(arrayExpr)) : undefined;
   // uuid, date and numeric values are compared as the text JavaScript sees (see string-types.ts).
   if (item.type.kind === "string" && !isTextual(item.type) && !item.type.enumLabels) item = textValue(item);
-  if (literalList) return literalListIncludes(cx, literalList, item, positive);
+  if (literalList) return literalListIncludes(cx, literalList, item, positive, e);
 
   // Against a bound or column array, a JSON string or an enum is compared as text: PostgreSQL has no
   // jsonb = text, and would reject a bound non-label as enum input. (A literal list above is checked
@@ -36,6 +37,8 @@ export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positiv
   if (!cx.readsRow(arrayExpr)) {
     const t = typeOfExpression(cx.checker, cx.typeOf(arrayExpr));
     elementNullable = t.element?.nullable ?? true;
+    // A JavaScript array's null and undefined elements both reach PostgreSQL as NULL.
+    if (elementNullable && item.type.nullable && cx.elementIncludesUndefined(arrayExpr)) throw ambiguous(e);
     // Non-integers can never equal an integer column, and PostgreSQL would reject them as input.
     const integers = isIntegerSqlType(item.type) && t.element?.kind === "number";
     arrayNode = integers
@@ -64,7 +67,10 @@ export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positiv
       sql.any(x, array),
       // [null].includes(null) is true in JavaScript; `NULL = ANY(…)` is NULL.
       nullMatters
-        ? sql.and(sql.is(x, "NULL"), sql.is(sql.call("array_position", array, sql.NULL), "NOT NULL"))
+        ? sql.and(
+            isJsNull(cx, { ...item, node: x }, e),
+            sql.is(sql.call("array_position", array, sql.NULL), "NOT NULL"),
+          )
         : sql.FALSE,
     ),
   );
@@ -72,7 +78,13 @@ export function arrayIncludes(cx: LoweringContext, e: ts.CallExpression, positiv
 }
 
 /** Literal lists are inlined (so partial indexes match); `IN` is exact for non-null items. */
-function literalListIncludes(cx: LoweringContext, list: ts.Expression[], item: Value, positive: boolean): SqlNode {
+function literalListIncludes(
+  cx: LoweringContext,
+  list: ts.Expression[],
+  item: Value,
+  positive: boolean,
+  at: ts.Node,
+): SqlNode {
   const labels = item.type.enumLabels;
   const members = list
     .map((v) => literalValue(cx, v))
@@ -82,7 +94,7 @@ function literalListIncludes(cx: LoweringContext, list: ts.Expression[], item: V
   const hit = sql.share([item.node], (x) => {
     const inList: SqlNode =
       matches.length === 0 ? sql.FALSE : { kind: "in", left: x, list: matches.map((m) => m.node) };
-    return sql.or(inList, elementNullable && item.type.nullable ? sql.is(x, "NULL") : sql.FALSE);
+    return sql.or(inList, elementNullable ? isJsNull(cx, { ...item, node: x }, at) : sql.FALSE);
   });
   return positive ? hit : sql.is(hit, "NOT TRUE");
 }

@@ -2,6 +2,7 @@ import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
 import { isIntegerSqlType, isJson, ValueType } from "../ir/value-type";
+import { mergeAbsence } from "./absence";
 import { lowerCondition, truthiness } from "./condition";
 import type { LoweringContext } from "./context";
 import { asJson } from "./json";
@@ -34,6 +35,7 @@ export function logicalValue(cx: LoweringContext, e: ts.BinaryExpression): Value
 export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
   const left = lowerValue(cx, e.left);
   const [a, b] = isJson(left.type) ? [left, lowerValue(cx, e.right)] : unifyTypes(left, lowerValue(cx, e.right));
+  // a ?? b is null or undefined only when b is, and then exactly as b is.
   const type = { ...mergeTypes({ ...a.type, nullable: false }, b.type, e), nullable: b.type.nullable };
   if (isJson(a.type)) {
     // JSON null is a value in SQL but null in JavaScript.
@@ -76,14 +78,16 @@ function mergeTypes(a: ValueType, b: ValueType, at: ts.Node): ValueType {
     );
   }
   const nullable = a.nullable || b.nullable;
+  // What the result's NULL stands for (a JSON path's missing key is undefined, a column's null).
+  const absent = mergeAbsence(a, b);
   // A `null` branch has no SQL type of its own: the other branch decides.
-  if (a.kind === "unknown" && a.nullable) return withoutPath({ ...b, nullable });
-  if (b.kind === "unknown" && b.nullable) return withoutPath({ ...a, nullable });
+  if (a.kind === "unknown" && a.nullable) return withoutPath({ ...b, nullable, absent });
+  if (b.kind === "unknown" && b.nullable) return withoutPath({ ...a, nullable, absent });
   let sqlType: string | undefined;
   if (a.sqlType === b.sqlType) sqlType = a.sqlType;
   else if (kindA === "number" && isIntegerSqlType(a) && isIntegerSqlType(b)) sqlType = "bigint";
   else if (kindA === "number") sqlType = "double precision";
-  return { kind: kindA, nullable, sqlType };
+  return { kind: kindA, nullable, sqlType, absent };
 }
 
 /** A branch result is no longer a JSON path: its SQL NULL no longer means "missing key" only. */

@@ -7,6 +7,7 @@ import { BOOLEAN, isJson, isTextual, mayBeNaN } from "../ir/value-type";
 import { arrayIncludes } from "./arrays";
 import type { LoweringContext } from "./context";
 import { comparison, COMPARISONS } from "./equality";
+import { jsonNumber } from "./json";
 import { likeCondition } from "./strings";
 import { skipTransparent } from "./syntax";
 import { lowerValue, Value } from "./value";
@@ -68,6 +69,8 @@ export function methodCondition(cx: LoweringContext, e: ts.CallExpression, posit
 
 /** Truthiness of a value by its JavaScript kind: `""`, 0, NaN, 0n, false and null are falsy. */
 export function truthiness(v: Value, positive: boolean, at: ts.Node): SqlNode {
+  // A JSON number is truthy as the double JavaScript parses (1e-400 is 0, falsy).
+  if (isJson(v.type) && v.type.kind === "number") v = jsonNumber(v);
   return sql.share([v.node], (node) => truthinessOf(node, v.type, positive, at));
 }
 

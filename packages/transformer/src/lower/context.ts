@@ -89,8 +89,24 @@ export class LoweringContext {
     return parts(this.typeOf(e)).some((p) => (p.flags & nullish) !== 0);
   }
 
+  /** May this expression be `undefined` (or is its type too loose to tell)? */
   typeIncludesUndefined(e: ts.Expression): boolean {
-    return parts(this.typeOf(e)).some((p) => (p.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)) !== 0);
+    const flags = ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
+    return parts(this.typeOf(e)).some((p) => (p.flags & flags) !== 0);
+  }
+
+  /** May an element of this array expression be `undefined`? */
+  elementIncludesUndefined(e: ts.Expression): boolean {
+    const t = this.checker.getNonNullableType(this.typeOf(e));
+    const element = this.checker.isArrayType(t) ? this.checker.getTypeArguments(t as ts.TypeReference)[0] : undefined;
+    const flags = ts.TypeFlags.Undefined | ts.TypeFlags.Void | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
+    return element === undefined || parts(element).some((p) => (p.flags & flags) !== 0);
+  }
+
+  /** May this expression be `null` (or is its type too loose to tell)? */
+  typeIncludesNullLiteral(e: ts.Expression): boolean {
+    const flags = ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
+    return parts(this.typeOf(e)).some((p) => (p.flags & flags) !== 0);
   }
 
   private everyPart(t: ts.Type, flags: ts.TypeFlags): boolean {

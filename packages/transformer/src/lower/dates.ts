@@ -42,7 +42,7 @@ export function compareDates(cx: LoweringContext, op: DateOp, a: Value, b: Value
     ">=": () => sql.binary(">=", col, bound("at")),
     "<": () => sql.binary("<", col, bound("at")),
     "<=": () => sql.binary("<", col, bound("next")),
-    "=": () => sql.and(sql.binary(">=", col, bound("at")), sql.binary("<", col, bound("next"))),
+    "=": () => sql.share([col], (c) => sql.and(sql.binary(">=", c, bound("at")), sql.binary("<", c, bound("next")))),
   }[op]();
   // A bound side may be NULL for "matches nothing" (an invalid Date), so negate NULL-safely.
   return positive ? hit : sql.is(hit, "NOT TRUE");

@@ -6,6 +6,7 @@ import type { SqlNode } from "../ir/sql-node";
 import { isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { compareDates, dateSide } from "./dates";
+import { bothAbsentAlike, isJsNull, isJsUndefined, sameAbsence } from "./absence";
 import { asJson } from "./json";
 import { nanGuards, numericOperands } from "./numbers";
 import { ordering } from "./ordering";
@@ -43,8 +44,9 @@ export function comparison(cx: LoweringContext, e: ts.BinaryExpression, op: Comp
       );
     }
   }
-  if (op === "===" || op === "==") return equality(cx, e, left, right, positive);
-  if (op === "!==" || op === "!=") return equality(cx, e, left, right, !positive);
+  const loose = op === "==" || op === "!=";
+  if (op === "===" || op === "==") return equality(cx, e, left, right, positive, loose);
+  if (op === "!==" || op === "!=") return equality(cx, e, left, right, !positive, loose);
   return ordering(cx, e, op, left, right, positive);
 }
 
@@ -84,11 +86,21 @@ function nullCheck(
       return isNull ? hit : sql.is(hit, "NOT TRUE");
     });
   }
-  return sql.is(v.node, isNull ? "NULL" : "NOT NULL");
+  if (loose) return sql.is(v.node, isNull ? "NULL" : "NOT NULL");
+  const hit = isNullLiteral(nullish) ? isJsNull(cx, v, e) : isJsUndefined(cx, v, e);
+  if (isNull) return hit;
+  return hit.kind === "is" && hit.test === "NULL" ? sql.is(hit.operand, "NOT NULL") : sql.not(hit);
 }
 
 /** TRUE exactly when `a === b` (equal) or `a !== b` (equal = false) in JavaScript. */
-function equality(cx: LoweringContext, e: ts.BinaryExpression, a: Value, b: Value, equal: boolean): SqlNode {
+function equality(
+  cx: LoweringContext,
+  e: ts.BinaryExpression,
+  a: Value,
+  b: Value,
+  equal: boolean,
+  loose = false,
+): SqlNode {
   if (a.dateOf || b.dateOf) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
   for (const v of [a, b]) {
     // Only JSON scalars compare by value; a JSON object or array is compared by reference in JS.
@@ -101,7 +113,7 @@ function equality(cx: LoweringContext, e: ts.BinaryExpression, a: Value, b: Valu
       );
     }
   }
-  if (isJson(a.type) || isJson(b.type)) return jsonEquality(cx, a, b, equal);
+  if (isJson(a.type) || isJson(b.type)) return jsonEquality(cx, e, a, b, equal, loose);
   for (const v of [a, b]) {
     if (v.type.kind === "date") {
       throw new Refusal(
@@ -123,16 +135,21 @@ function equality(cx: LoweringContext, e: ts.BinaryExpression, a: Value, b: Valu
   [a, b] = numericOperands(a, b, "=");
   [a, b] = stringEqualityOperands(a, b);
   [a, b] = [enumOperand(a, b), enumOperand(b, a)];
-  return sql.share([a.node, b.node], (x, y) => equalityOf({ ...a, node: x }, { ...b, node: y }, equal));
+  return sql.share([a.node, b.node], (x, y) => equalityOf(cx, e, { ...a, node: x }, { ...b, node: y }, equal, loose));
 }
 
-function equalityOf(a: Value, b: Value, equal: boolean): SqlNode {
+function equalityOf(cx: LoweringContext, at: ts.Node, a: Value, b: Value, equal: boolean, loose: boolean): SqlNode {
   const nanGuard = nanGuards(a, b);
   const eq = sql.and(sql.binary("=", a.node, b.node), ...nanGuard);
-  const hit = sql.or(eq, a.type.nullable && b.type.nullable ? sql.and(isJsNull(a), isJsNull(b)) : sql.FALSE);
+  // `==` makes null and undefined equal; `===` does not.
+  const bothAbsent = loose ? sql.and(isNullOrUndefined(a), isNullOrUndefined(b)) : bothAbsentAlike(cx, a, b, at);
+  const hit = sql.or(eq, bothAbsent);
   if (equal) return hit;
   if (a.sentinel || b.sentinel || nanGuard.length > 0) return sql.is(hit, "NOT TRUE");
-  if (a.type.nullable && b.type.nullable) return sql.binary("IS DISTINCT FROM", a.node, b.node);
+  if (a.type.nullable && b.type.nullable) {
+    const exact = loose || sameAbsence(cx, a, b);
+    return exact ? sql.binary("IS DISTINCT FROM", a.node, b.node) : sql.is(hit, "NOT TRUE");
+  }
   const ne = sql.binary("<>", a.node, b.node);
   if (a.type.nullable) return sql.or(ne, sql.is(a.node, "NULL"));
   if (b.type.nullable) return sql.or(ne, sql.is(b.node, "NULL"));
@@ -140,16 +157,38 @@ function equalityOf(a: Value, b: Value, equal: boolean): SqlNode {
 }
 
 /** JSON values compare by type and value, like JavaScript's === on parsed JSON scalars. */
-function jsonEquality(cx: LoweringContext, a: Value, b: Value, equal: boolean): SqlNode {
+/**
+ * JSON values compare by type and value, like JavaScript's === on parsed JSON scalars. A JSON path is
+ * SQL NULL for a missing key (undefined) and 'null' for JSON null; a JSONB column's SQL NULL is null.
+ */
+function jsonEquality(cx: LoweringContext, at: ts.Node, a: Value, b: Value, equal: boolean, loose: boolean): SqlNode {
   const x = asJson(a);
   const y = asJson(b);
-  // A missing key (SQL NULL) equals a bound `undefined`.
-  const undefinedOnBothSides = (v: Value, w: Value) =>
-    isJson(v.type) && w.bound && cx.typeIncludesUndefined(w.bound)
-      ? sql.and(sql.is(v.node, "NULL"), sql.param(bindValue(w.bound, { kind: "isUndefined" }), "boolean"))
-      : sql.FALSE;
-  const hit = sql.or(sql.binary("=", x.node, y.node), undefinedOnBothSides(x, b), undefinedOnBothSides(y, a));
+  const jsNull = (original: Value, json: Value) =>
+    isJson(original.type)
+      ? sql.or(
+          sql.binary("=", json.node, sql.literal("'null'::jsonb")),
+          original.type.jsonPath ? sql.FALSE : sql.is(json.node, "NULL"),
+        )
+      : original.bound
+        ? sql.FALSE // a bound null is JSON 'null' text: `=` above matches it
+        : isJsNull(cx, original, at);
+  const jsUndefined = (original: Value, json: Value) =>
+    isJson(original.type)
+      ? original.type.jsonPath
+        ? sql.is(json.node, "NULL")
+        : sql.FALSE
+      : isJsUndefined(cx, original, at);
+  const bothAbsent = loose
+    ? sql.and(sql.or(jsNull(a, x), jsUndefined(a, x)), sql.or(jsNull(b, y), jsUndefined(b, y)))
+    : sql.or(sql.and(jsNull(a, x), jsNull(b, y)), sql.and(jsUndefined(a, x), jsUndefined(b, y)));
+  const hit = sql.or(sql.binary("=", x.node, y.node), bothAbsent);
   return equal ? hit : sql.is(hit, "NOT TRUE");
+}
+
+/** The value is null or undefined (what `==` does not tell apart). */
+function isNullOrUndefined(v: Value): SqlNode {
+  return v.type.nullable ? sql.is(v.node, "NULL") : sql.FALSE;
 }
 
 /**
@@ -163,10 +202,4 @@ function enumOperand(v: Value, other: Value): Value {
   if (typeof v.literal === "string") return labels.includes(v.literal) ? v : { ...v, node: sql.NULL, sentinel: true };
   if (v.node.kind !== "param" || !v.bound) return v;
   return { ...v, node: sql.param(bindValue(v.bound, { kind: "oneOf", labels }), v.node.cast), sentinel: true };
-}
-
-/** SQL that is TRUE when the value is JavaScript null: a bound value is tested in JavaScript. */
-function isJsNull(v: Value): SqlNode {
-  if (v.bound && v.sentinel) return sql.param(bindValue(v.bound, { kind: "isNullish" }), "boolean");
-  return sql.is(v.node, "NULL");
 }

@@ -99,7 +99,8 @@ export function jsonNumber(v: Value): Value {
     };
   });
   // A JavaScript number is a double; JSON has no NaN, but a missing key (undefined) becomes one.
-  return { ...v, node, type: { ...v.type, sqlType: "double precision", neverNaN: !v.type.nullable } };
+  // Never NULL: a missing key and JSON null became NaN and 0.
+  return { ...v, node, type: { ...v.type, nullable: false, sqlType: "double precision", neverNaN: !v.type.nullable } };
 }
 
 /**

@@ -39,14 +39,23 @@ export function literalValue(cx: LoweringContext, e: ts.Expression): Value {
   return boundValue(cx, e);
 }
 
+/** A bound value's NULL is whatever JavaScript value its type allows: null, undefined or either. */
+function withAbsence(cx: LoweringContext, e: ts.Expression, type: Value["type"]): Value["type"] {
+  if (!type.nullable || !cx.typeIncludesUndefined(e)) return type;
+  return { ...type, absent: cx.typeIncludesNullLiteral(e) ? "either" : "undefined" };
+}
+
+/** A UTF-16 surrogate without its other half: not Unicode, so PostgreSQL cannot store it. */
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** A string written in the closure (`at` is where, for the diagnostic), inlined as a quoted literal. */
 export function stringLiteral(text: string, at: ts.Node): Value {
-  if (text.includes("\0")) {
+  if (text.includes("\0") || LONE_SURROGATE.test(text)) {
     throw new Refusal(
       "unrepresentableValue",
       at,
-      "PostgreSQL text cannot hold the NUL character (\\u0000), so this literal can never match.",
-      "Remove the NUL character.",
+      "PostgreSQL text cannot hold the NUL character (\\u0000) or a lone UTF-16 surrogate, so this literal can never match.",
+      "Remove the character.",
     );
   }
   return { node: sql.literal(quoteLiteral(text)), type: { kind: "string", nullable: false }, literal: text };
@@ -54,7 +63,7 @@ export function stringLiteral(text: string, at: ts.Node): Value {
 
 /** An expression JavaScript evaluates once per execution, bound as `$n`. */
 function boundValue(cx: LoweringContext, e: ts.Expression): Value {
-  const type = typeOfExpression(cx.checker, cx.typeOf(e));
+  const type = withAbsence(cx, e, typeOfExpression(cx.checker, cx.typeOf(e)));
   if (type.kind !== "number") return { node: sql.param(bindValue(e)), type, bound: e };
   // A JavaScript number is a double: without the cast PostgreSQL may type the parameter from an
   // integer neighbour (a CASE branch) and reject 0.1 or NaN.

@@ -5,6 +5,7 @@ import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
 import { isJson, isTextual } from "../ir/value-type";
+import { absentText, chainedAbsence } from "./absence";
 import type { LoweringContext } from "./context";
 import { stringLiteral } from "./literals";
 import { isIntegerValue } from "./numbers";
@@ -39,8 +40,10 @@ type LikeMethod = (typeof LIKE_METHODS)[number];
 export function stringMethod(cx: LoweringContext, method: string, receiver: ts.Expression, e: ts.CallExpression) {
   const f = Object.prototype.hasOwnProperty.call(STRING_FUNCTIONS, method) ? STRING_FUNCTIONS[method] : undefined;
   if (!f || !cx.isStringExpression(receiver) || e.arguments.length !== 0) return undefined;
-  const s = textValue(lowerValue(cx, receiver));
-  return { node: f(s.node), type: { kind: "string" as const, nullable: s.type.nullable, sqlType: "text" } };
+  const received = lowerValue(cx, receiver);
+  const s = textValue(received);
+  const absent = chainedAbsence(e, received.type);
+  return { node: f(s.node), type: { kind: "string" as const, nullable: s.type.nullable, sqlType: "text", absent } };
 }
 
 /** `s.startsWith(x)`, `endsWith`, `includes` on strings: LIKE with the argument escaped. */
@@ -66,7 +69,9 @@ export function likeCondition(cx: LoweringContext, e: ts.CallExpression, positiv
 function likePattern(cx: LoweringContext, method: LikeMethod, arg: ts.Expression): SqlNode {
   const wrap = (s: string) => (method === "startsWith" ? `${s}%` : method === "endsWith" ? `%${s}` : `%${s}%`);
   const literal = stringLiteralValue(arg);
-  if (literal !== undefined && !literal.includes("\0")) {
+  // A literal PostgreSQL cannot hold (NUL, a lone surrogate) is refused where it is written.
+  if (literal !== undefined) stringLiteral(literal, arg);
+  if (literal !== undefined) {
     return sql.literal(quoteLiteral(wrap(literal.replace(/[\\%_]/g, "\\$&"))));
   }
   if (!cx.readsRow(arg)) return sql.param(bindValue(arg, { kind: "like", method }));
@@ -117,6 +122,8 @@ export function concat(parts: Value[], at: ts.Node): Value {
     let node: SqlNode;
     switch (p.type.kind) {
       case "string":
+        // A JSON string path is SQL NULL when missing (undefined) and 'null' for JSON null.
+        if (isJson(p.type) && p.type.nullable) return jsonStringText(p, at);
         node = textValue(p).node;
         break;
       case "boolean":
@@ -142,11 +149,23 @@ export function concat(parts: Value[], at: ts.Node): Value {
           `a ${p.type.kind} value turned into a string has no faithful SQL equivalent.`,
         );
     }
-    // String(null) is "null" in JavaScript.
-    return p.type.nullable ? sql.call("COALESCE", node, sql.literal("'null'")) : node;
+    // String(null) is "null" in JavaScript, String(undefined) "undefined".
+    return p.type.nullable ? sql.call("COALESCE", node, sql.literal(quoteLiteral(absentText(p, at)))) : node;
   });
   const node = texts.reduce((acc, t) => sql.binary("||", acc, t));
   return { node, type: { kind: "string", nullable: false, sqlType: "text" } };
+}
+
+function jsonStringText(p: Value, at: ts.Node): SqlNode {
+  const missing = quoteLiteral(absentText(p, at));
+  return sql.share([p.node], (x) => ({
+    kind: "case",
+    whens: [
+      { when: sql.is(x, "NULL"), then: sql.literal(missing) },
+      { when: sql.binary("=", x, sql.literal("'null'::jsonb")), then: sql.literal("'null'") },
+    ],
+    else: sql.binary("#>>", x, sql.literal("'{}'")),
+  }));
 }
 
 /** A string value as SQL text (a JSONB string path is unwrapped with `#>> '{}'`). */

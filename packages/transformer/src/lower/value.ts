@@ -4,6 +4,7 @@ import type { SqlNode } from "../ir/sql-node";
 import type { ValueType } from "../ir/value-type";
 import * as sql from "../ir/sql-node";
 import { ARITHMETIC, arithmetic, negate } from "./arithmetic";
+import { chainedAbsence } from "./absence";
 import { arrayLength } from "./arrays";
 import { coalesce, conditionalValue, logicalValue } from "./branches";
 import { columnReference } from "./columns";
@@ -81,8 +82,9 @@ function memberValue(cx: LoweringContext, e: ts.PropertyAccessExpression | ts.El
   const json = jsonMember(cx, e, target);
   if (json) return json;
   const name = ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
-  if (name === "length" && target.type.kind === "string") return stringLength(target);
-  if (name === "length" && target.type.kind === "array") return arrayLength(target);
+  const absent = chainedAbsence(e, target.type);
+  if (name === "length" && target.type.kind === "string") return withAbsent(stringLength(target), absent);
+  if (name === "length" && target.type.kind === "array") return withAbsent(arrayLength(target), absent);
   throw unsupported(e);
 }
 
@@ -96,6 +98,14 @@ function callValue(cx: LoweringContext, e: ts.CallExpression): Value {
     if (cx.readsRow(receiver)) guardReceiver(cx, e.expression, lowerValue(cx, receiver));
     if (method === "startsWith" || method === "endsWith" || method === "includes") {
       const c = methodCondition(cx, e, true);
+      if (c && ts.isOptionalChain(e) && cx.readsRow(receiver)) {
+        // `s?.startsWith(x)` is undefined for a null s, not false.
+        const s = lowerValue(cx, receiver);
+        if (s.type.nullable) {
+          const node = sql.share([s.node], (x) => sql.caseWhen(sql.is(x, "NULL"), sql.NULL, twoValued(c).node));
+          return { node, type: { kind: "boolean", nullable: true, sqlType: "boolean", absent: "undefined" } };
+        }
+      }
       if (c) return twoValued(c);
     }
     const string = stringMethod(cx, method, receiver, e);
@@ -110,6 +120,10 @@ function callValue(cx: LoweringContext, e: ts.CallExpression): Value {
  * assertion): JavaScript throws a TypeError on null, which SQL cannot do. `?.` is fine: it yields
  * undefined.
  */
+function withAbsent(v: Value, absent: ValueType["absent"]): Value {
+  return absent ? { ...v, type: { ...v.type, absent } } : v;
+}
+
 export function guardReceiver(
   cx: LoweringContext,
   access: ts.PropertyAccessExpression | ts.ElementAccessExpression,

@@ -6,6 +6,7 @@ import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
 import { LoweringContext } from "../context";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
+import { absentText } from "../absence";
 import { typedParam } from "../literals";
 import { lowerValue, Value } from "../value";
 
@@ -30,7 +31,11 @@ export function lowerSelect(input: StepInput): LoweredStep {
     const v = projected(lowerValue(cx, expression));
     const named = v.node.kind === "column" && v.node.name === key;
     nodes.push(named ? v.node : { kind: "alias", operand: v.node, name: key });
-    fields.push({ key, decoder: decoderFor(v.type) });
+    fields.push({
+      key,
+      decoder: decoderFor(v.type),
+      ...(absentIsUndefined(v, expression) ? { undefinedIfNull: true } : {}),
+    });
   }
   if (nodes.length === 0) throw new Refusal("selectShape", object, "select() needs at least one field.");
   return { kind: "select", nodes, fields };
@@ -40,6 +45,10 @@ export function lowerSelect(input: StepInput): LoweredStep {
 function projected(v: Value): Value {
   if (v.exactDouble) return { ...v, node: v.exactDouble, type: { ...v.type, sqlType: "double precision" } };
   return typedParam(v);
+}
+
+function absentIsUndefined(v: Value, at: ts.Node): boolean {
+  return v.type.nullable && absentText(v, at) === "undefined";
 }
 
 function property(p: ts.ObjectLiteralElementLike): [string, ts.Expression] {
