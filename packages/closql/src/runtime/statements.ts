@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 
 /**
  * Named prepared statements, per connection.
@@ -17,8 +17,14 @@ import { createHash } from "node:crypto";
  * sharing a pool never collide (and pg refuses one name used for two texts, should a hash collide).
  */
 export function statementName(text: string): string {
-  return `closql_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+  return `closql_${sha1Hex(text).slice(0, 16)}`;
 }
+
+/** SHA-1 of the UTF-8 text, in hex. One-shot `crypto.hash` (Node ≥ 20.12) is ~2.5× faster than a Hash object. */
+const sha1Hex: (text: string) => string =
+  typeof crypto.hash === "function"
+    ? (text) => crypto.hash("sha1", text, "hex")
+    : (text) => crypto.createHash("sha1").update(text).digest("hex");
 
 /** Default bound on closql's named statements per connection (`connect({ maxPreparedStatements })`). */
 export const DEFAULT_MAX_PREPARED_STATEMENTS = 1000;
