@@ -61,6 +61,48 @@ describe("chains built across ifs", () => {
     }
   });
 
+  test("a where or orderBy after limit/offset applies to the rows the limit kept, as written", async () => {
+    const byId = [...rows].sort((a, b) => a.id - b.id);
+    const staticRows = await t.db.items
+      .orderBy((r) => r.id)
+      .limit(6)
+      .offset(1)
+      .where((r) => r.n > 0)
+      .orderBy((r) => r.id, "desc")
+      .all();
+    assert.equal(
+      t.last().sql,
+      `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM (SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" ORDER BY "id" LIMIT 6 OFFSET 1) AS "items" WHERE "n" > 0 ORDER BY "id" DESC`,
+    );
+    const expected = byId
+      .slice(1, 7)
+      .filter((r) => r.n > 0)
+      .map((r) => r.id)
+      .reverse();
+    assert.deepEqual(
+      staticRows.map((r) => r.id),
+      expected,
+    );
+    // The same chain built across ifs folds at run time into the same statement.
+    let q: Query<typeof items> = t.db.items.orderBy((r) => r.id).limit(6);
+    if (expected.length >= 0) q = q.offset(1);
+    const dynamic = await q
+      .where((r) => r.n > 0)
+      .orderBy((r) => r.id, "desc")
+      .all();
+    assert.equal(t.last().sql, t.events[t.events.length - 2].sql);
+    assert.deepEqual(
+      dynamic.map((r) => r.id),
+      expected,
+    );
+    const counted = await t.db.items
+      .orderBy((r) => r.id)
+      .limit(6)
+      .where((r) => r.n > 0)
+      .count();
+    assert.equal(counted, byId.slice(0, 6).filter((r) => r.n > 0).length);
+  });
+
   test("fragments from separate steps are renumbered when joined", async () => {
     const a = "a";
     const lim = 3;

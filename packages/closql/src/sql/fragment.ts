@@ -20,29 +20,34 @@ export interface FragmentShape {
   readonly refs: readonly number[];
 }
 
-/** Accumulates the text and parameters of one statement. */
+/**
+ * Accumulates the text and parameters of one statement: as text with `$n` (build) or as a fragment
+ * (fragment), so a whole SELECT can be nested in another one (a subquery) and renumbered there.
+ */
 export class StatementBuilder<P> {
-  private text = "";
+  private readonly sql: string[] = [""];
+  private readonly refs: number[] = [];
   readonly params: P[] = [];
 
   append(sql: string): this {
-    this.text += sql;
+    this.sql[this.sql.length - 1] += sql;
     return this;
   }
 
-  /** Appends a fragment, giving each of its distinct params the next `$n`. */
+  /** Appends a fragment, giving each of its distinct params the next parameter number. */
   appendFragment(f: Fragment<P>): this {
     const numbers = new Map<number, number>();
-    this.text += f.sql[0];
+    this.append(f.sql[0]);
     for (let i = 0; i < f.refs.length; i++) {
       const ref = f.refs[i];
       let n = numbers.get(ref);
       if (n === undefined) {
         this.params.push(f.params[ref]);
-        n = this.params.length;
+        n = this.params.length - 1;
         numbers.set(ref, n);
       }
-      this.text += `$${n}${f.sql[i + 1]}`;
+      this.refs.push(n);
+      this.sql.push(f.sql[i + 1]);
     }
     return this;
   }
@@ -50,13 +55,19 @@ export class StatementBuilder<P> {
   /** Appends fragments separated by `separator`. */
   appendJoined(fragments: readonly Fragment<P>[], separator: string): this {
     fragments.forEach((f, i) => {
-      if (i > 0) this.text += separator;
+      if (i > 0) this.append(separator);
       this.appendFragment(f);
     });
     return this;
   }
 
   build(): { text: string; params: P[] } {
-    return { text: this.text, params: this.params };
+    let text = this.sql[0];
+    for (let i = 0; i < this.refs.length; i++) text += `$${this.refs[i] + 1}${this.sql[i + 1]}`;
+    return { text, params: this.params };
+  }
+
+  fragment(): Fragment<P> {
+    return { sql: this.sql, refs: this.refs, params: this.params };
   }
 }

@@ -6,8 +6,8 @@ export type ReadKind = (typeof READ_KINDS)[number];
 
 /** The parts of a read, each compiled at build time. */
 export interface SelectParts<P> {
-  /** Quoted table name, e.g. `"users"`. */
-  readonly from: string;
+  /** Quoted table name, e.g. `"users"`, or a subquery `(SELECT …) AS "users"`. */
+  readonly from: string | Fragment<P>;
   /** The select list: `"id", "email"` or `lower("email") AS "e"`. */
   readonly columns: Fragment<P>;
   readonly where: readonly Fragment<P>[];
@@ -21,29 +21,43 @@ export interface SelectParts<P> {
  * static chain into one constant) and by the runtime (P = value, for chains built across `if`s).
  */
 export function assembleSelect<P>(parts: SelectParts<P>, kind: ReadKind): { text: string; params: P[] } {
-  const b = new StatementBuilder<P>();
+  return selectInto(new StatementBuilder<P>(), parts, kind).build();
+}
+
+/** A whole SELECT as a fragment, to nest in another statement. */
+export function selectFragment<P>(parts: SelectParts<P>): Fragment<P> {
+  return selectInto(new StatementBuilder<P>(), parts, "all").fragment();
+}
+
+function selectInto<P>(b: StatementBuilder<P>, parts: SelectParts<P>, kind: ReadKind): StatementBuilder<P> {
+  const from = (prefix: string) => {
+    b.append(`${prefix} FROM `);
+    if (typeof parts.from === "string") b.append(parts.from);
+    else b.appendFragment(parts.from);
+  };
   if (kind === "count" || kind === "exists") {
     const paged = parts.limit !== undefined || parts.offset !== undefined;
     if (kind === "count" && !paged) {
-      b.append(`SELECT count(*) FROM ${parts.from}`);
+      from("SELECT count(*)");
       appendWhere(b, parts.where);
-      return b.build();
+      return b;
     }
     b.append(kind === "count" ? "SELECT count(*) FROM (" : "SELECT EXISTS (");
-    b.append(`SELECT 1 FROM ${parts.from}`);
+    from("SELECT 1");
     appendWhere(b, parts.where);
     appendPaging(b, parts.limit, parts.offset, undefined);
     b.append(kind === "count" ? ") AS q" : ")");
-    return b.build();
+    return b;
   }
-  b.append("SELECT ").appendFragment(parts.columns).append(` FROM ${parts.from}`);
+  b.append("SELECT ").appendFragment(parts.columns);
+  from("");
   appendWhere(b, parts.where);
   if (parts.orderBy.length > 0) b.append(" ORDER BY ").appendJoined(parts.orderBy, ", ");
   // first() needs one row and one() two (to tell "exactly one" from "more than one"), never more
   // than the user's own limit.
   const cap = kind === "first" ? 1 : kind === "one" ? 2 : undefined;
   appendPaging(b, parts.limit, parts.offset, cap);
-  return b.build();
+  return b;
 }
 
 /** Several where() calls AND together. A printed condition is always safe as an AND operand: the

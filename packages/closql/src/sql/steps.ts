@@ -1,5 +1,5 @@
 import type { Fragment } from "./fragment";
-import { assembleSelect, ReadKind, SelectParts } from "./select-statement";
+import { assembleSelect, ReadKind, SelectParts, selectFragment } from "./select-statement";
 
 /**
  * The steps a read chain can take, in one list. The transformer's method table, the runtime's
@@ -23,23 +23,22 @@ export interface WholeRow<M> {
   readonly map: M;
 }
 
-type MutableParts<P> = { -readonly [K in keyof SelectParts<P>]: SelectParts<P>[K] } & {
-  where: Fragment<P>[];
-  orderBy: Fragment<P>[];
-};
+/** The statement being folded: its innermost SELECT's parts, and the projection if one was chosen. */
+interface Fold<P, M> {
+  parts: { -readonly [K in keyof SelectParts<P>]: SelectParts<P>[K] } & {
+    where: Fragment<P>[];
+    orderBy: Fragment<P>[];
+  };
+  projection?: { columns: Fragment<P>; map: M };
+}
 
 /** Where each step kind lands in the statement. */
-const FOLD: {
-  readonly [K in StepKind]: <P, M>(parts: MutableParts<P>, step: FoldStep<P, M>, read: { map: M }) => void;
-} = {
-  where: (parts, step) => void parts.where.push(step.fragment),
-  orderBy: (parts, step) => void parts.orderBy.push(step.fragment),
-  limit: (parts, step) => void (parts.limit = step.fragment),
-  offset: (parts, step) => void (parts.offset = step.fragment),
-  select: (parts, step, read) => {
-    parts.columns = step.fragment;
-    read.map = step.map!;
-  },
+const FOLD: { readonly [K in StepKind]: <P, M>(fold: Fold<P, M>, step: FoldStep<P, M>) => void } = {
+  where: (fold, step) => void fold.parts.where.push(step.fragment),
+  orderBy: (fold, step) => void fold.parts.orderBy.push(step.fragment),
+  limit: (fold, step) => void (fold.parts.limit = step.fragment),
+  offset: (fold, step) => void (fold.parts.offset = step.fragment),
+  select: (fold, step) => void (fold.projection = { columns: step.fragment, map: step.map! }),
 };
 
 /**
@@ -47,6 +46,9 @@ const FOLD: {
  * the transformer calls it at build time for a chain whose whole history is known (P = a binding,
  * M = the fields of a row mapper), the runtime for a chain built across `if`s (P = a value, M = the
  * mapper), so both print the same SQL.
+ *
+ * A `where` or `orderBy` written after `limit`/`offset` applies to the rows the limit kept: what came
+ * before becomes a subquery (of whole rows, under the table's name) and the fold goes on around it.
  */
 export function foldRead<P, M>(
   from: string,
@@ -54,14 +56,29 @@ export function foldRead<P, M>(
   steps: readonly FoldStep<P, M>[],
   kind: ReadKind,
 ): { text: string; params: P[]; map: M } {
-  const parts: MutableParts<P> = {
-    from,
-    columns: { sql: [whole.columns], refs: [], params: [] },
+  const wholeColumns: Fragment<P> = { sql: [whole.columns], refs: [], params: [] };
+  const layer = (source: string | Fragment<P>): Fold<P, M>["parts"] => ({
+    from: source,
+    columns: wholeColumns,
     where: [],
     orderBy: [],
-  };
-  const read = { map: whole.map };
-  for (const step of steps) FOLD[step.kind](parts, step, read);
-  const { text, params } = assembleSelect(parts, kind);
-  return { text, params, map: read.map };
+  });
+  const fold: Fold<P, M> = { parts: layer(from) };
+  for (const step of steps) {
+    const paged = fold.parts.limit !== undefined || fold.parts.offset !== undefined;
+    if (paged && (step.kind === "where" || step.kind === "orderBy")) {
+      fold.parts = layer(subquery(selectFragment(fold.parts), from));
+    }
+    FOLD[step.kind](fold, step);
+  }
+  const { text, params } = assembleSelect({ ...fold.parts, columns: fold.projection?.columns ?? wholeColumns }, kind);
+  return { text, params, map: fold.projection?.map ?? whole.map };
+}
+
+/** `(SELECT …) AS "table"`: keeps the table's name, so later steps read its columns as before. */
+function subquery<P>(inner: Fragment<P>, alias: string): Fragment<P> {
+  const sql = [...inner.sql];
+  sql[0] = `(${sql[0]}`;
+  sql[sql.length - 1] += `) AS ${alias}`;
+  return { sql, refs: inner.refs, params: inner.params };
 }
