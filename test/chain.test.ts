@@ -2,11 +2,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import pg from "pg";
-import { connect, DatabaseError, Query, UncompiledQueryError } from "closql";
+import { connect, DatabaseError, Query, sqlFunction, UncompiledQueryError, UnrepresentableValueError } from "closql";
 import { databaseUrl, useSeededDatabase } from "./support/database";
 import { compileWithClosql } from "./support/compile";
 import fs from "node:fs";
 import { Item, items, nastyRows, nastySchema } from "./support/nasty";
+
+const noSuchFunction = sqlFunction<(s: string) => number>("no_such_function");
 
 /** `test/chain.test.ts:N` for the line of this file that contains `marker`. */
 function sourceLine(marker: string): string {
@@ -175,23 +177,34 @@ describe("runtime behaviour", () => {
   });
 
   test("server errors are DatabaseErrors carrying the SQL and the TypeScript source line", async () => {
-    const bad = "a\u0000b";
     const err = await t.db.items
-      .where((r) => r.s === bad)
+      .where((r) => noSuchFunction(r.s) > 0)
       .all()
       .then(
         () => undefined,
         (e: unknown) => e,
       );
     assert.ok(err instanceof DatabaseError, String(err));
-    assert.equal(err.code, "22021");
+    assert.equal(err.code, "42883");
     assert.equal(
       err.sql,
-      `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" WHERE "s" = $1`,
+      `SELECT "id", "s", "ns", "n", "nn", "f", "big", "b", "tags", "at" FROM "items" WHERE no_such_function("s") > 0`,
     );
     // The source is the line where the query expression starts.
     assert.equal(err.source, sourceLine("const err = await t.db.items"));
     assert.ok(err.message.endsWith(`(query at ${err.source})`), err.message);
+  });
+
+  test("a string PostgreSQL cannot hold (NUL, a lone surrogate) is refused before it is sent, with a typed error", async () => {
+    for (const bad of ["a\u0000b", "\ud83d", "x\udc00"]) {
+      const sent = t.events.length;
+      await assert.rejects(
+        t.db.items.where((r) => r.s === bad).all(),
+        (e: unknown) =>
+          e instanceof UnrepresentableValueError && /NUL character or a lone UTF-16 surrogate/.test(e.message),
+      );
+      assert.equal(t.events.length, sent, "nothing reached the server");
+    }
   });
 
   test("onQuery reports sql, params, rowCount, durationMs and source", async () => {

@@ -1,5 +1,6 @@
 import { canonical } from "../sql/canonical";
 import { ClosqlError } from "./errors";
+import { unrepresentable } from "./timestamp";
 import { timestampEdge } from "./timestamp";
 
 const INT8_MAX = 9223372036854775807n;
@@ -59,8 +60,9 @@ export const bind = {
   },
   /** A value compared with a JSONB path, as JSON text (`undefined` → SQL NULL, like a missing key). */
   json(x: unknown): string | null {
-    // JSON.stringify(NaN) is "null", but NaN never equals JSON null in JavaScript.
-    if (x === undefined || (typeof x === "number" && !Number.isFinite(x))) return null;
+    // JSON.stringify(NaN) is "null", but NaN never equals JSON null in JavaScript; and a string with
+    // NUL or a lone surrogate equals no JSONB value (PostgreSQL cannot store one).
+    if (x === undefined || (typeof x === "number" && !Number.isFinite(x)) || unrepresentable(x)) return null;
     return JSON.stringify(typeof x === "bigint" ? x.toString() : x);
   },
   /**

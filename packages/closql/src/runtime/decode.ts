@@ -11,6 +11,10 @@ export const decode = {
   undefinedIfNull(v: unknown): unknown {
     return v === null ? undefined : v;
   },
+  /** A JSONB path read as text: SQL NULL is a missing key (undefined), the text 'null' is JSON null. */
+  jsonOrUndefined(v: string | null): unknown {
+    return v === null ? undefined : JSON.parse(v);
+  },
   /** int8 → bigint, exactly. */
   int8(v: string | null): bigint | null {
     return v === null ? null : BigInt(v);

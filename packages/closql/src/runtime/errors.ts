@@ -9,6 +9,12 @@ export class ClosqlError extends Error {
 /** A query reached the runtime without having been compiled by the transformer. */
 export class UncompiledQueryError extends ClosqlError {}
 
+/**
+ * A value PostgreSQL cannot hold exactly: a string with a NUL character (rejected) or a lone UTF-16
+ * surrogate (silently turned into U+FFFD on the way). Thrown before the statement is sent.
+ */
+export class UnrepresentableValueError extends ClosqlError {}
+
 /** `.one()` found zero or several rows. */
 export class CardinalityError extends ClosqlError {}
 

@@ -1,4 +1,4 @@
-import { ClosqlError } from "./errors";
+import { ClosqlError, UnrepresentableValueError } from "./errors";
 
 /**
  * closql's timestamp policy, in one place.
@@ -79,6 +79,34 @@ export function dateParam(d: Date): string {
  * send the process's local time.
  */
 export function sendableParams(params: readonly unknown[]): unknown[] {
-  const sendable = (v: unknown): unknown => (v instanceof Date ? dateParam(v) : Array.isArray(v) ? v.map(sendable) : v);
+  const sendable = (v: unknown): unknown =>
+    typeof v === "string"
+      ? representable(v)
+      : v instanceof Date
+        ? dateParam(v)
+        : Array.isArray(v)
+          ? v.map(sendable)
+          : v;
   return params.map(sendable);
+}
+
+/** NUL, or a UTF-16 surrogate without its other half. */
+const UNREPRESENTABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Does this string, or any string in this JSON value (keys included), hold what PostgreSQL cannot? */
+export function unrepresentable(x: unknown): boolean {
+  if (typeof x === "string") return UNREPRESENTABLE.test(x);
+  if (Array.isArray(x)) return x.some(unrepresentable);
+  if (x !== null && typeof x === "object")
+    return Object.entries(x).some(([k, v]) => UNREPRESENTABLE.test(k) || unrepresentable(v));
+  return false;
+}
+
+function representable(s: string): string {
+  if (UNREPRESENTABLE.test(s)) {
+    throw new UnrepresentableValueError(
+      `closql: a string parameter holds a NUL character or a lone UTF-16 surrogate, which PostgreSQL text cannot hold (${JSON.stringify(s.slice(0, 40))})`,
+    );
+  }
+  return s;
 }

@@ -42,13 +42,14 @@ const FOLD: { readonly [K in StepKind]: <P, M>(fold: Fold<P, M>, step: FoldStep<
 };
 
 /**
- * Folds the steps of a read, in the order they were written, into one statement. The one fold:
+ * Folds the steps of a read, in the order they were written (see appliesToPagedRows), into one
+ * statement. The one fold:
  * the transformer calls it at build time for a chain whose whole history is known (P = a binding,
  * M = the fields of a row mapper), the runtime for a chain built across `if`s (P = a value, M = the
  * mapper), so both print the same SQL.
  *
- * A `where` or `orderBy` written after `limit`/`offset` applies to the rows the limit kept: what came
- * before becomes a subquery (of whole rows, under the table's name) and the fold goes on around it.
+ * A step that applies to the rows a `limit`/`offset` kept makes what came before a subquery (of whole
+ * rows, under the table's name), and the fold goes on around it.
  */
 export function foldRead<P, M>(
   from: string,
@@ -65,14 +66,20 @@ export function foldRead<P, M>(
   });
   const fold: Fold<P, M> = { parts: layer(from) };
   for (const step of steps) {
-    const paged = fold.parts.limit !== undefined || fold.parts.offset !== undefined;
-    if (paged && (step.kind === "where" || step.kind === "orderBy")) {
-      fold.parts = layer(subquery(selectFragment(fold.parts), from));
-    }
+    if (appliesToPagedRows(fold.parts, step.kind)) fold.parts = layer(subquery(selectFragment(fold.parts), from));
     FOLD[step.kind](fold, step);
   }
   const { text, params } = assembleSelect({ ...fold.parts, columns: fold.projection?.columns ?? wholeColumns }, kind);
   return { text, params, map: fold.projection?.map ?? whole.map };
+}
+
+/**
+ * `limit` and `offset` set the page of the rows so far (in either order, the last call of each wins,
+ * as in SQL and every query builder); a filter or sort written after them applies to that page only.
+ */
+function appliesToPagedRows<P>(parts: Fold<P, unknown>["parts"], kind: StepKind): boolean {
+  const paged = parts.limit !== undefined || parts.offset !== undefined;
+  return paged && (kind === "where" || kind === "orderBy");
 }
 
 /** `(SELECT …) AS "table"`: keeps the table's name, so later steps read its columns as before. */

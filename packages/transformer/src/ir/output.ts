@@ -9,7 +9,7 @@ export interface OutputField {
 }
 
 /** The runtime's `$decode` helpers a row mapper may call (checked against closql in emit/runtime.ts). */
-export type Decoder = "int8" | "int8Number" | "int8Array" | "int8NumberArray" | "textArray";
+export type Decoder = "int8" | "int8Number" | "int8Array" | "int8NumberArray" | "textArray" | "jsonOrUndefined";
 
 export function decoderFor(t: ValueType): Decoder | undefined {
   if (t.sqlType === "bigint") return t.kind === "bigint" ? "int8" : "int8Number";

@@ -7,8 +7,8 @@ import { isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { compareDates, dateSide } from "./dates";
 import { bothAbsentAlike, isJsNull, isJsUndefined, sameAbsence } from "./absence";
-import { asJson } from "./json";
-import { nanGuards, numericOperands } from "./numbers";
+import { asJson, jsonDouble } from "./json";
+import { asFloat, nanGuards, numericOperands } from "./numbers";
 import { ordering } from "./ordering";
 import { stringEqualityOperands } from "./string-types";
 import { isNullish, isNullLiteral } from "./syntax";
@@ -178,12 +178,40 @@ function jsonEquality(cx: LoweringContext, at: ts.Node, a: Value, b: Value, equa
       ? original.type.jsonPath
         ? sql.is(json.node, "NULL")
         : sql.FALSE
-      : isJsUndefined(cx, original, at);
+      : original.bound
+        ? // Its own parameter appears nowhere else here to give it a type: JavaScript tests it.
+          cx.typeIncludesUndefined(original.bound)
+          ? sql.param(bindValue(original.bound, { kind: "isUndefined" }), "boolean")
+          : sql.FALSE
+        : isJsUndefined(cx, original, at);
   const bothAbsent = loose
     ? sql.and(sql.or(jsNull(a, x), jsUndefined(a, x)), sql.or(jsNull(b, y), jsUndefined(b, y)))
     : sql.or(sql.and(jsNull(a, x), jsNull(b, y)), sql.and(jsUndefined(a, x), jsUndefined(b, y)));
-  const hit = sql.or(sql.binary("=", x.node, y.node), bothAbsent);
+  const hit = sql.or(jsonValuesEqual(a, b) ?? sql.binary("=", x.node, y.node), bothAbsent);
   return equal ? hit : sql.is(hit, "NOT TRUE");
+}
+
+/**
+ * Numbers compare as the doubles JavaScript parses: a JSONB number 1e-400 is 0 and 12345678901234567890
+ * is 12345678901234567000 there, which jsonb's exact comparison would not find equal.
+ */
+function jsonValuesEqual(a: Value, b: Value): SqlNode | undefined {
+  if (a.type.kind !== "number" || b.type.kind !== "number") return undefined;
+  const double = (v: Value): Value | undefined => {
+    if (isJson(v.type)) {
+      const node = sql.share([v.node], (x) =>
+        sql.caseWhen(sql.binary("=", sql.call("jsonb_typeof", x), sql.literal("'number'")), jsonDouble(x), sql.NULL),
+      );
+      return { node, type: { kind: "number", nullable: true, sqlType: "double precision", neverNaN: true } };
+    }
+    // A bound NaN equals nothing (the number binding makes it NULL); a literal is written as a double.
+    const [, n] = numericOperands(v, v, "=");
+    return n.node.kind === "literal" ? { ...n, node: sql.cast(n.node, "float8") } : asFloat(n);
+  };
+  const x = double(a);
+  const y = double(b);
+  if (!x || !y) return undefined;
+  return sql.and(sql.binary("=", x.node, y.node), ...nanGuards(x, y));
 }
 
 /** The value is null or undefined (what `==` does not tell apart). */

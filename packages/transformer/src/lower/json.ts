@@ -21,9 +21,18 @@ export function jsonMember(
   if (!isJson(target.type)) return undefined;
   if (ts.isPropertyAccessExpression(e) && e.name.text === "length") {
     // `.length` of a JSON array or string is its length, not a key.
-    if (target.type.kind === "array") return jsonLength(sql.call("jsonb_array_length", target.node));
-    if (target.type.kind === "string")
-      return { ...stringLength(textValue(target)), type: { kind: "number", nullable: true, sqlType: "integer" } };
+    // Through `?.`, a missing key or JSON null gives undefined (SQL NULL here).
+    if (target.type.kind === "array") {
+      const node = sql.share([target.node], (x) =>
+        sql.caseWhen(
+          sql.binary("=", sql.call("jsonb_typeof", x), sql.literal("'array'")),
+          sql.call("jsonb_array_length", x),
+          sql.NULL,
+        ),
+      );
+      return jsonLength(node);
+    }
+    if (target.type.kind === "string") return jsonLength(stringLength(textValue(target)).node);
   }
   let key: SqlNode;
   if (ts.isPropertyAccessExpression(e)) key = sql.literal(quoteLiteral(e.name.text));
@@ -45,7 +54,7 @@ export function jsonMember(
 }
 
 function jsonLength(node: SqlNode): Value {
-  return { node, type: { kind: "number", nullable: true, sqlType: "integer" } };
+  return { node, type: { kind: "number", nullable: true, sqlType: "integer", absent: "undefined" } };
 }
 
 /** A value as JSONB, for comparison with a JSONB path. */
@@ -73,20 +82,7 @@ export function asJson(v: Value): Value {
 export function jsonNumber(v: Value): Value {
   if (!isJson(v.type)) return v;
   const node = sql.share([v.node], (x) => {
-    const number = sql.share([sql.cast(x, "numeric")], (n) => {
-      const magnitude = sql.call("abs", n);
-      const negative = sql.binary("<", n, sql.literal("0"));
-      const bySign = (pos: string, neg: string) =>
-        sql.caseWhen(negative, sql.literal(`'${neg}'::float8`), sql.literal(`'${pos}'::float8`));
-      return {
-        kind: "case",
-        whens: [
-          { when: sql.binary(">=", magnitude, sql.literal(OVERFLOW)), then: bySign("Infinity", "-Infinity") },
-          { when: sql.binary("<", magnitude, sql.literal(UNDERFLOW)), then: bySign("0", "-0") },
-        ],
-        else: sql.cast(n, "float8"),
-      };
-    });
+    const number = jsonDouble(x);
     if (!v.type.nullable) return number;
     return {
       kind: "case",
@@ -101,6 +97,27 @@ export function jsonNumber(v: Value): Value {
   // A JavaScript number is a double; JSON has no NaN, but a missing key (undefined) becomes one.
   // Never NULL: a missing key and JSON null became NaN and 0.
   return { ...v, node, type: { ...v.type, nullable: false, sqlType: "double precision", neverNaN: !v.type.nullable } };
+}
+
+/**
+ * A JSONB number (known to be one) as the double JavaScript parses from its text: correctly rounded,
+ * with the ranges where PostgreSQL would raise an error mapped to ±Infinity and ±0.
+ */
+export function jsonDouble(x: SqlNode): SqlNode {
+  return sql.share([sql.cast(x, "numeric")], (n) => {
+    const magnitude = sql.call("abs", n);
+    const negative = sql.binary("<", n, sql.literal("0"));
+    const bySign = (pos: string, neg: string) =>
+      sql.caseWhen(negative, sql.literal(`'${neg}'::float8`), sql.literal(`'${pos}'::float8`));
+    return {
+      kind: "case",
+      whens: [
+        { when: sql.binary(">=", magnitude, sql.literal(OVERFLOW)), then: bySign("Infinity", "-Infinity") },
+        { when: sql.binary("<", magnitude, sql.literal(UNDERFLOW)), then: bySign("0", "-0") },
+      ],
+      else: sql.cast(n, "float8"),
+    };
+  });
 }
 
 /**

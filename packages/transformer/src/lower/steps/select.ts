@@ -8,6 +8,9 @@ import { LoweringContext } from "../context";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
 import { absentText } from "../absence";
 import { typedParam } from "../literals";
+import { toDouble } from "../numbers";
+import * as sql from "../../ir/sql-node";
+import { isJson } from "../../ir/value-type";
 import { lowerValue, Value } from "../value";
 
 /** `.select(u => ({ key: expression, … }))`: one select-list entry and one row field per property. */
@@ -29,13 +32,14 @@ export function lowerSelect(input: StepInput): LoweredStep {
   for (const p of object.properties) {
     const [key, expression] = property(p);
     const v = projected(lowerValue(cx, expression));
-    const named = v.node.kind === "column" && v.node.name === key;
-    nodes.push(named ? v.node : { kind: "alias", operand: v.node, name: key });
-    fields.push({
-      key,
-      decoder: decoderFor(v.type),
-      ...(absentIsUndefined(v, expression) ? { undefinedIfNull: true } : {}),
-    });
+    const undefinedIfNull = absentIsUndefined(v, expression);
+    // A JSON path reaches JavaScript as text: SQL NULL (a missing key) is undefined, 'null' is null.
+    const jsonText = undefinedIfNull && isJson(v.type);
+    const node = jsonText ? sql.cast(v.node, "text") : v.node;
+    const named = node.kind === "column" && node.name === key;
+    nodes.push(named ? node : { kind: "alias", operand: node, name: key });
+    if (jsonText) fields.push({ key, decoder: "jsonOrUndefined" });
+    else fields.push({ key, decoder: decoderFor(v.type), ...(undefinedIfNull ? { undefinedIfNull } : {}) });
   }
   if (nodes.length === 0) throw new Refusal("selectShape", object, "select() needs at least one field.");
   return { kind: "select", nodes, fields };
@@ -44,6 +48,8 @@ export function lowerSelect(input: StepInput): LoweredStep {
 /** A value as its field: typed when bound, and as the exact double where SQL's form loses the -0 of `%`. */
 function projected(v: Value): Value {
   if (v.exactDouble) return { ...v, node: v.exactDouble, type: { ...v.type, sqlType: "double precision" } };
+  // A written 0.5 is numeric in SQL, which pg returns as a string: a JavaScript number is a double.
+  if (typeof v.literal === "number" && !Number.isInteger(v.literal)) return toDouble(v);
   return typedParam(v);
 }
 
