@@ -60,7 +60,7 @@ describe("the closure language on the nasty rows", () => {
           .where((r) => !(r.b === null ? r.n > 1 : r.b))
           .orderBy((r) => r.id)
           .all(),
-      `${SELECT} WHERE CASE WHEN "b" IS NULL THEN "n" <= 1 ELSE NOT "b" END ORDER BY "id"`,
+      `${SELECT} WHERE CASE WHEN "b" IS NULL THEN "n" <= 1 ELSE "b" IS NOT TRUE END ORDER BY "id"`,
     );
     await same(
       () =>

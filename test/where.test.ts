@@ -413,7 +413,7 @@ describe("where: SQL text and rows equal JavaScript's", () => {
           .where((r) => r.ns !== null && r.s.startsWith(r.ns))
           .orderBy((r) => r.id)
           .all(),
-      `${SELECT} WHERE ("ns" IS NOT NULL AND "s" LIKE (replace(replace(replace("ns", E'\\\\', E'\\\\\\\\'), '%', E'\\\\%'), '_', E'\\\\_') || '%')) ORDER BY "id"`,
+      `${SELECT} WHERE ("ns" IS NOT NULL AND "s" LIKE (replace(replace(replace(COALESCE("ns", 'null'), E'\\\\', E'\\\\\\\\'), '%', E'\\\\%'), '_', E'\\\\_') || '%')) ORDER BY "id"`,
     );
   });
 

@@ -425,19 +425,36 @@ function expectedOutcome(c: FuzzCase, rows: readonly Fz[], profile: FuzzProfile,
     case "select":
       return rows.map((r) => ({ id: r.id, v: plan.js(r) }));
     case "page": {
+      // closql's chain semantics: limit and offset set the page of the rows so far (the last call of
+      // each wins, in either order, as in SQL); a where after them filters that page.
       let out = [...rows];
       let w = 0;
       let n = 0;
+      let limit: number | undefined;
+      let offset: number | undefined;
+      const applyPage = () => {
+        for (const [name, count] of [
+          ["offset", offset],
+          ["limit", limit],
+        ] as const) {
+          if (count !== undefined && !validCount(count)) throw new InvalidCount(`${name}(${count})`);
+        }
+        if (offset !== undefined) out = out.slice(offset);
+        if (limit !== undefined) out = out.slice(0, limit);
+        limit = offset = undefined;
+      };
       for (const step of c.steps!) {
         if ("where" in step) {
+          applyPage();
           const f = plan.wheres[w++];
           out = out.filter((r) => f(r));
           continue;
         }
         const count = plan.counts[n++] as number;
-        if (!validCount(count)) throw new InvalidCount(`${"limit" in step ? "limit" : "offset"}(${count})`);
-        out = "limit" in step ? out.slice(0, count) : out.slice(count);
+        if ("limit" in step) limit = count;
+        else offset = count;
       }
+      applyPage();
       return ids(out);
     }
     case "order": {

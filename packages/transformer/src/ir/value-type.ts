@@ -20,6 +20,12 @@ export interface ValueType {
    * `either` (a branch yields null, the other undefined). See absenceOf.
    */
   readonly absent?: "undefined" | "either";
+  /**
+   * TypeScript proved the value non-null here (`u.age !== null && …`). SQL keeps handling NULL (a
+   * narrowing can be unsound: after `x != u.n` is false TypeScript drops null from `u.n`), but what
+   * JavaScript would refuse or throw on null (ordering, property access, arithmetic) is allowed.
+   */
+  readonly narrowed?: boolean;
   /** For arrays: the element type. */
   readonly element?: ValueType;
 }
@@ -87,4 +93,14 @@ export const BOOLEAN: ValueType = { kind: "boolean", nullable: false, sqlType: "
 /** What JavaScript value an SQL NULL of this type is: null, undefined, or either (unknown). */
 export function absenceOf(t: ValueType): "null" | "undefined" | "either" {
   return t.absent ?? (t.jsonPath ? "undefined" : "null");
+}
+
+/** May be NULL where TypeScript did not prove otherwise: what ordering and property access check. */
+export function maybeNull(t: ValueType): boolean {
+  return t.nullable && !t.narrowed;
+}
+
+/** The nullability of a value computed from `t` (NULL in, NULL out). */
+export function nullabilityOf(t: ValueType): Pick<ValueType, "nullable" | "narrowed"> {
+  return t.narrowed ? { nullable: t.nullable, narrowed: true } : { nullable: t.nullable };
 }

@@ -2,7 +2,7 @@ import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { FLOAT, isJson } from "../ir/value-type";
+import { FLOAT, isJson, maybeNull } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { absentText } from "./absence";
 import { asFloat, isIntegerValue, isNonZeroLiteral } from "./numbers";
@@ -29,7 +29,7 @@ export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: Arit
   const b = lowerValue(cx, e.right);
   if (op === "+" && (a.type.kind === "string" || b.type.kind === "string")) return concat([a, b], e);
   if (a.type.kind === "bigint" && b.type.kind === "bigint") {
-    if (a.type.nullable || b.type.nullable) {
+    if (maybeNull(a.type) || maybeNull(b.type)) {
       throw new Refusal(
         "typeConversion",
         e,
@@ -148,7 +148,7 @@ function remainder(e: ts.BinaryExpression, a: Value, b: Value): Value {
  * null into 0 (`null + 1` is 1). A JSON path maps null and a missing key itself (jsonNumber).
  */
 function nullAsZero(v: Value, at: ts.Node, integer = false): Value {
-  if (!v.type.nullable || isJson(v.type)) return v;
+  if (!maybeNull(v.type) || isJson(v.type)) return v;
   // ToNumber(null) is 0, ToNumber(undefined) NaN (which `%` of integers cannot produce).
   const isNull = absentText(v, at) === "null";
   if (!isNull && integer) throw new Refusal("inexactRemainder", at, "`%` on a value that can be undefined (NaN).");

@@ -3,7 +3,7 @@ import { Refusal } from "../diagnostics/refusal";
 import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { isIntegerSqlType, isJson, isTextual } from "../ir/value-type";
+import { isIntegerSqlType, isJson, isTextual, nullabilityOf } from "../ir/value-type";
 import { ambiguous, isJsNull } from "./absence";
 import type { LoweringContext } from "./context";
 import { literalValue } from "./literals";
@@ -103,6 +103,6 @@ function literalListIncludes(
 export function arrayLength(target: Value): Value {
   return {
     node: sql.call("cardinality", target.node),
-    type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" },
+    type: { kind: "number", ...nullabilityOf(target.type), sqlType: "integer" },
   };
 }

@@ -78,16 +78,18 @@ function mergeTypes(a: ValueType, b: ValueType, at: ts.Node): ValueType {
     );
   }
   const nullable = a.nullable || b.nullable;
+  // TypeScript's proof of non-null holds for the result when it holds for every branch that needs it.
+  const narrowed = nullable && (!a.nullable || a.narrowed === true) && (!b.nullable || b.narrowed === true);
   // What the result's NULL stands for (a JSON path's missing key is undefined, a column's null).
   const absent = mergeAbsence(a, b);
   // A `null` branch has no SQL type of its own: the other branch decides.
-  if (a.kind === "unknown" && a.nullable) return withoutPath({ ...b, nullable, absent });
-  if (b.kind === "unknown" && b.nullable) return withoutPath({ ...a, nullable, absent });
+  if (a.kind === "unknown" && a.nullable) return withoutPath({ ...b, nullable, absent, narrowed: false });
+  if (b.kind === "unknown" && b.nullable) return withoutPath({ ...a, nullable, absent, narrowed: false });
   let sqlType: string | undefined;
   if (a.sqlType === b.sqlType) sqlType = a.sqlType;
   else if (kindA === "number" && isIntegerSqlType(a) && isIntegerSqlType(b)) sqlType = "bigint";
   else if (kindA === "number") sqlType = "double precision";
-  return { kind: kindA, nullable, sqlType, absent };
+  return { kind: kindA, nullable, sqlType, absent, ...(narrowed ? { narrowed } : {}) };
 }
 
 /** A branch result is no longer a JSON path: its SQL NULL no longer means "missing key" only. */

@@ -27,6 +27,6 @@ export function columnReference(cx: LoweringContext, e: ts.Expression): Value | 
   if (col.enumLabels) type = { ...type, enumLabels: col.enumLabels };
   // TypeScript narrows `u.x` after `u.x !== null &&`; the SQL stays correct because the guarding
   // operand decides the AND/OR whenever the narrowing does not hold.
-  if (type.nullable && !cx.typeIncludesNull(e)) type = { ...type, nullable: false };
+  if (type.nullable && !cx.typeIncludesNull(e)) type = { ...type, narrowed: true };
   return { node: sql.column(col.name, source.qualifier, !col.nullable), type };
 }

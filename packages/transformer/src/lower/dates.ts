@@ -2,6 +2,7 @@ import type ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
+import { nullabilityOf } from "../ir/value-type";
 import type { SqlNode } from "../ir/sql-node";
 import type { LoweringContext } from "./context";
 import { FLIPPED } from "./numbers";
@@ -87,7 +88,7 @@ export function getTime(cx: LoweringContext, e: ts.CallExpression, receiver: ts.
   );
   return {
     node: sql.cast(ms, "int8"),
-    type: { kind: "number", nullable: d.type.nullable, sqlType: "bigint" },
+    type: { kind: "number", ...nullabilityOf(d.type), sqlType: "bigint" },
     dateOf: d,
   };
 }

@@ -2,7 +2,7 @@ import type ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { isJson, isTextual } from "../ir/value-type";
+import { isJson, isTextual, maybeNull } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { compareDates, dateSide } from "./dates";
 import { jsonNumber } from "./json";
@@ -24,7 +24,7 @@ export function ordering(
   positive: boolean,
 ): SqlNode {
   for (const v of [a, b]) {
-    if (v.type.nullable && !(isJson(v.type) && v.type.kind === "number")) {
+    if (maybeNull(v.type) && !(isJson(v.type) && v.type.kind === "number")) {
       throw new Refusal(
         "nullableOrdering",
         e,

@@ -4,7 +4,7 @@ import { Refusal } from "../diagnostics/refusal";
 import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { isJson, isTextual } from "../ir/value-type";
+import { isJson, isTextual, nullabilityOf } from "../ir/value-type";
 import { absentText, chainedAbsence } from "./absence";
 import type { LoweringContext } from "./context";
 import { stringLiteral } from "./literals";
@@ -43,7 +43,7 @@ export function stringMethod(cx: LoweringContext, method: string, receiver: ts.E
   const received = lowerValue(cx, receiver);
   const s = textValue(received);
   const absent = chainedAbsence(e, received.type);
-  return { node: f(s.node), type: { kind: "string" as const, nullable: s.type.nullable, sqlType: "text", absent } };
+  return { node: f(s.node), type: { kind: "string" as const, ...nullabilityOf(s.type), sqlType: "text", absent } };
 }
 
 /** `s.startsWith(x)`, `endsWith`, `includes` on strings: LIKE with the argument escaped. */
@@ -90,7 +90,7 @@ function likePattern(cx: LoweringContext, method: LikeMethod, arg: ts.Expression
 /** `s.length`: JavaScript counts UTF-16 code units, so an astral character (emoji) counts twice. */
 export function stringLength(target: Value): Value {
   const node = sql.share([textValue(target).node], utf16Length);
-  return { node, type: { kind: "number", nullable: target.type.nullable, sqlType: "integer" } };
+  return { node, type: { kind: "number", ...nullabilityOf(target.type), sqlType: "integer" } };
 }
 
 function utf16Length(text: SqlNode): SqlNode {

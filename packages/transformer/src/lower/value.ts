@@ -3,6 +3,7 @@ import { Refusal } from "../diagnostics/refusal";
 import type { SqlNode } from "../ir/sql-node";
 import type { ValueType } from "../ir/value-type";
 import * as sql from "../ir/sql-node";
+import { maybeNull } from "../ir/value-type";
 import { ARITHMETIC, arithmetic, negate } from "./arithmetic";
 import { chainedAbsence } from "./absence";
 import { arrayLength } from "./arrays";
@@ -129,7 +130,7 @@ export function guardReceiver(
   access: ts.PropertyAccessExpression | ts.ElementAccessExpression,
   receiver: Value,
 ): void {
-  if (!receiver.type.nullable || ts.isOptionalChain(access)) return;
+  if (!maybeNull(receiver.type) || ts.isOptionalChain(access)) return;
   // A JSONB path is NULL for a missing key, which its declared type rules out unless the key is
   // optional (README: JSON data must match its declared type); only an assertion can hide that.
   const written = skipParens(access.expression);
