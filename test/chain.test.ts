@@ -177,6 +177,7 @@ describe("runtime behaviour", () => {
   });
 
   test("server errors are DatabaseErrors carrying the SQL and the TypeScript source line", async () => {
+    // prepare-all: fails on purpose
     const err = await t.db.items
       .where((r) => noSuchFunction(r.s) > 0)
       .all()
