@@ -27,7 +27,23 @@ export const ARITHMETIC: Partial<Record<ts.SyntaxKind, ArithmeticOp>> = {
 export function arithmetic(cx: LoweringContext, e: ts.BinaryExpression, op: ArithmeticOp): Value {
   const a = lowerValue(cx, e.left);
   const b = lowerValue(cx, e.right);
-  if (op === "+" && (a.type.kind === "string" || b.type.kind === "string")) return concat([a, b], e);
+  if (op === "+" && (a.type.kind === "string" || b.type.kind === "string")) {
+    // Past a non-null assertion a "string" may be null, and `null + 1` is 1, not "null1".
+    for (const [v, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      if (v.type.kind === "string" && maybeNull(v.type) && other.type.kind !== "string") {
+        throw new Refusal(
+          "nullReceiver",
+          e,
+          "`+` with a string that can be NULL here adds numbers when it is null (`null + 1` is 1).",
+          "Check for null first, or convert explicitly: `${x}`.",
+        );
+      }
+    }
+    return concat([a, b], e);
+  }
   if (a.type.kind === "bigint" && b.type.kind === "bigint") {
     if (maybeNull(a.type) || maybeNull(b.type)) {
       throw new Refusal(

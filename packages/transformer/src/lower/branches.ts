@@ -55,6 +55,8 @@ function unifyTypes(a: Value, b: Value): [Value, Value] {
   [a, b] = [typedParam(a), typedParam(b)];
   if (a.type.kind !== b.type.kind) return [a, b];
   if (a.type.kind === "number" && (isJson(a.type) || isJson(b.type))) return [asFloat(a), asFloat(b)];
+  // `%` keeps the -0 JavaScript gives only in its exact double form: a branch yields that one.
+  if (a.type.kind === "number" && (a.exactDouble || b.exactDouble)) return [toDouble(a), toDouble(b)];
   if (a.type.kind === "number" && a.type.sqlType !== b.type.sqlType) {
     // Integers of two sizes make an int8; anything else is a double, as in JavaScript (an integer
     // next to 0.5 would otherwise make a numeric, which pg returns as a string).
