@@ -80,3 +80,13 @@ test("a literal equality on a nullable column is the plain indexable form", asyn
   assert.match(t.last().sql, /WHERE "nick" = 'n42' LIMIT 1$/);
   assert.deepEqual(await indexesUsed(), ["people_nick_idx"]);
 });
+
+test("a negated integer comparison is the opposite comparison (no IS NOT TRUE) and uses the index", async () => {
+  const n = 80.5;
+  const rows = await t.db.people.where((p) => p.age !== null && !(p.age > n)).count();
+  assert.equal(t.last().sql, `SELECT count(*) FROM "people" WHERE ("age" IS NOT NULL AND "age" <= $1::int8)`);
+  assert.deepEqual(t.last().params, [80]);
+  assert.deepEqual(await indexesUsed(), ["people_age_idx"]);
+  const expected = await t.db.sql<{ n: string }>`SELECT count(*) AS n FROM people WHERE age <= 80`;
+  assert.equal(rows, Number(expected[0].n));
+});

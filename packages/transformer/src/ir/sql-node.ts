@@ -183,56 +183,33 @@ function visitNodes(n: SqlNode, f: (n: SqlNode) => void): void {
 
 /** The tree with each node for which `replace` returns a node replaced by it. */
 function mapNodes(n: SqlNode, replace: (n: SqlNode) => SqlNode | undefined): SqlNode {
-  const replaced = replace(n);
-  if (replaced) return replaced;
-  const m = (c: SqlNode) => mapNodes(c, replace);
-  switch (n.kind) {
-    case "binary":
-      return { ...n, left: m(n.left), right: m(n.right) };
-    case "and":
-    case "or":
-      return { ...n, operands: n.operands.map(m) };
-    case "call":
-      return { ...n, args: n.args.map(m) };
-    case "case":
-      return { ...n, whens: n.whens.map((w) => ({ when: m(w.when), then: m(w.then) })), else: m(n.else) };
-    case "in":
-      return { ...n, left: m(n.left), list: n.list.map(m) };
-    case "any":
-      return { ...n, left: m(n.left), array: m(n.array) };
-    case "let":
-      return { ...n, values: n.values.map(m), body: m(n.body) };
-    case "not":
-    case "is":
-    case "cast":
-    case "collate":
-    case "unary":
-    case "extract":
-    case "alias":
-    case "sort":
-      return { ...n, operand: m(n.operand) } as SqlNode;
-    default:
-      return n;
-  }
+  return replace(n) ?? mapChildren(n, (c) => mapNodes(c, replace));
 }
 
-function children(n: SqlNode): readonly SqlNode[] {
+function children(n: SqlNode): SqlNode[] {
+  const found: SqlNode[] = [];
+  mapChildren(n, (c) => (found.push(c), c));
+  return found;
+}
+
+/** The node with `f` applied to each child, in order: the one place that knows each node's children. */
+function mapChildren(n: SqlNode, f: (c: SqlNode) => SqlNode): SqlNode {
   switch (n.kind) {
     case "binary":
-      return [n.left, n.right];
+      return { ...n, left: f(n.left), right: f(n.right) };
     case "and":
     case "or":
-      return n.operands;
+      return { ...n, operands: n.operands.map(f) };
     case "call":
-      return n.args;
+      return { ...n, args: n.args.map(f) };
     case "case":
-      return [...n.whens.flatMap((w) => [w.when, w.then]), n.else];
+      return { ...n, whens: n.whens.map((w) => ({ when: f(w.when), then: f(w.then) })), else: f(n.else) };
     case "in":
-      return [n.left, ...n.list];
+      return { ...n, left: f(n.left), list: n.list.map(f) };
     case "any":
-      return [n.left, n.array];
+      return { ...n, left: f(n.left), array: f(n.array) };
     case "let":
-      return [...n.values, n.body];
+      return { ...n, values: n.values.map(f), body: f(n.body) };
     case "not":
     case "is":
     case "cast":
@@ -241,9 +218,9 @@ function children(n: SqlNode): readonly SqlNode[] {
     case "extract":
     case "alias":
     case "sort":
-      return [n.operand];
+      return { ...n, operand: f(n.operand) } as SqlNode;
     default:
-      return [];
+      return n;
   }
 }
 

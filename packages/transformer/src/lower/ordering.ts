@@ -57,7 +57,8 @@ function orderingOf(op: OrderingOp, a: Value, b: Value, positive: boolean): SqlN
   const cmp = sql.and(sql.binary(op, a.node, b.node), ...guards);
   if (positive) return cmp;
   const negated = NEGATED[op];
-  if (guards.length > 0 || a.type.nullable || b.type.nullable) return sql.is(cmp, "NOT TRUE");
+  // A narrowed operand is compared as TypeScript proved it (README: narrowing and ordering).
+  if (guards.length > 0 || maybeNull(a.type) || maybeNull(b.type)) return sql.is(cmp, "NOT TRUE");
   // A bound number against an integer column is NULL for NaN; negated, NaN must make it true.
   const left = negatedIntBound(a, FLIPPED[negated] as OrderingOp);
   const right = negatedIntBound(b, negated);
