@@ -15,13 +15,17 @@ export interface CompileResult {
  * Compiles TypeScript files with the real closql transformer, in-process, the way `tspc` does.
  * Used for diagnostics tests and to inspect emitted code.
  */
-export function compileWithClosql(files: string[], options: TransformOptions = {}): CompileResult {
+export function compileWithClosql(
+  files: string[],
+  options: TransformOptions = {},
+  { strict = true }: { strict?: boolean } = {},
+): CompileResult {
   const root = path.resolve(__dirname, "../../..");
   const program = ts.createProgram(files, {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.CommonJS,
     moduleResolution: ts.ModuleResolutionKind.Node10,
-    strict: true,
+    strict,
     skipLibCheck: true,
     esModuleInterop: true,
     types: ["node"],

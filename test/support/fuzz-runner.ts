@@ -1,9 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import ts from "typescript";
 import { ClosqlError, Database, DatabaseError, UncompiledQueryError } from "closql";
-import { createTransformer, DIAGNOSTICS, isClosqlDiagnostic } from "@closql/transformer";
-import type { CompileResult } from "./compile";
+import { DIAGNOSTICS, isClosqlDiagnostic } from "@closql/transformer";
+import { CompileResult, compileWithClosql } from "./compile";
 import type { FuzzDatabase } from "./fuzz-database";
 import { FuzzCase, FuzzProfile, generateCases } from "./fuzz-generator";
 import type { Fz, fuzzSchema } from "./fuzz-schema";
@@ -134,41 +133,9 @@ function writeCases(file: string, cases: readonly FuzzCase[], profile: FuzzProfi
   );
 }
 
-/** compileWithClosql (test/support/compile.ts) with a choice of `strict`. */
+/** The real transformer in-process, keeping closures, with or without `strict`. */
 function compileFile(file: string, strict: boolean): CompileResult {
-  const program = ts.createProgram([file], {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
-    strict,
-    skipLibCheck: true,
-    esModuleInterop: true,
-    types: ["node"],
-    ignoreDeprecations: "6.0",
-  } as ts.CompilerOptions);
-  const diagnostics: CompileResult["diagnostics"] = [];
-  const statements: CompileResult["statements"] = [];
-  const output = new Map<string, string>();
-  const add = (d: ts.Diagnostic) => {
-    const { line, character } = d.file!.getLineAndCharacterOfPosition(d.start!);
-    diagnostics.push({
-      line: line + 1,
-      col: character + 1,
-      code: d.code,
-      message: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
-    });
-  };
-  ts.getPreEmitDiagnostics(program).forEach(add);
-  const transformer = createTransformer({
-    program,
-    options: { keepClosures: true },
-    report: add,
-    onStatement: (s) => statements.push(s),
-  });
-  program.emit(undefined, (name, text) => output.set(path.relative(root, name), text), undefined, false, {
-    before: [transformer],
-  });
-  return { diagnostics, output, statements };
+  return compileWithClosql([file], { keepClosures: true }, { strict });
 }
 
 /** Compiles, and when the compiler itself throws, finds the cases that make it throw by bisection. */
