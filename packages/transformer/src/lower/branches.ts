@@ -13,7 +13,7 @@ import { lowerValue, Value } from "./value";
 
 /** `c ? a : b` as a value. */
 export function conditionalValue(cx: LoweringContext, e: ts.ConditionalExpression): Value {
-  const [a, b] = unifyTypes(lowerValue(cx, e.whenTrue), lowerValue(cx, e.whenFalse));
+  const [a, b] = unifyTypes(lowerValue(cx, e.whenTrue), lowerValue(cx, e.whenFalse), e);
   return {
     node: sql.caseWhen(lowerCondition(cx, e.condition, true), a.node, b.node),
     type: mergeTypes(a.type, b.type, e),
@@ -22,7 +22,7 @@ export function conditionalValue(cx: LoweringContext, e: ts.ConditionalExpressio
 
 /** `a && b` / `a || b` on non-booleans: JavaScript yields one of the operands. */
 export function logicalValue(cx: LoweringContext, e: ts.BinaryExpression): Value {
-  const [a, b] = unifyTypes(lowerValue(cx, e.left), lowerValue(cx, e.right));
+  const [a, b] = unifyTypes(lowerValue(cx, e.left), lowerValue(cx, e.right), e);
   const type = mergeTypes(a.type, b.type, e);
   const and = e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken;
   const node = sql.share([a.node], (x) =>
@@ -34,7 +34,7 @@ export function logicalValue(cx: LoweringContext, e: ts.BinaryExpression): Value
 /** `a ?? b`: b when a is null or undefined. */
 export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
   const left = lowerValue(cx, e.left);
-  const [a, b] = isJson(left.type) ? [left, lowerValue(cx, e.right)] : unifyTypes(left, lowerValue(cx, e.right));
+  const [a, b] = isJson(left.type) ? [left, lowerValue(cx, e.right)] : unifyTypes(left, lowerValue(cx, e.right), e);
   // a ?? b is null or undefined only when b is, and then exactly as b is.
   const type = { ...mergeTypes({ ...a.type, nullable: false }, b.type, e), nullable: b.type.nullable };
   if (isJson(a.type)) {
@@ -51,10 +51,24 @@ export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
  * Two values that become one SQL value (`??`, `?:`): an enum and a text would make PostgreSQL cast
  * the text to the enum, and JSONB matches neither text nor numbers, so both sides get one SQL type.
  */
-function unifyTypes(a: Value, b: Value): [Value, Value] {
+function unifyTypes(a: Value, b: Value, at: ts.Node): [Value, Value] {
   [a, b] = [typedParam(a), typedParam(b)];
   if (a.type.kind !== b.type.kind) return [a, b];
-  if (a.type.kind === "number" && (isJson(a.type) || isJson(b.type))) return [asFloat(a), asFloat(b)];
+  if (a.type.kind === "number" && isJson(a.type) && isJson(b.type)) return [a, b];
+  if (a.type.kind === "number" && (isJson(a.type) || isJson(b.type))) {
+    // A JSON number's SQL NULL (a missing key) would become NaN as a double; a result that is a
+    // JSON number or a plain number has no one SQL form.
+    const json = isJson(a.type) ? a : b;
+    if (json.type.nullable) {
+      throw new Refusal(
+        "mixedBranches",
+        at,
+        "the branches yield a JSON number that may be missing and a number; SQL needs one type.",
+        "Give the JSON value a fallback first: `(u.meta?.seats ?? 0)`.",
+      );
+    }
+    return [asFloat(a), asFloat(b)];
+  }
   // `%` keeps the -0 JavaScript gives only in its exact double form: a branch yields that one.
   if (a.type.kind === "number" && (a.exactDouble || b.exactDouble)) return [toDouble(a), toDouble(b)];
   if (a.type.kind === "number" && a.type.sqlType !== b.type.sqlType) {

@@ -4,7 +4,7 @@ import { Refusal } from "../diagnostics/refusal";
 import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { isJson } from "../ir/value-type";
+import { absenceOf, isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { stringLiteral } from "./literals";
 import { stringLength, textValue } from "./strings";
@@ -88,7 +88,7 @@ export function jsonNumber(v: Value): Value {
       kind: "case",
       whens: [
         // SQL NULL: a path's missing key is undefined (NaN); a JSONB column's NULL is null (0).
-        { when: sql.is(x, "NULL"), then: sql.literal(v.type.jsonPath ? "'NaN'::float8" : "0::float8") },
+        { when: sql.is(x, "NULL"), then: sql.literal(absenceOf(v.type) === "null" ? "0::float8" : "'NaN'::float8") },
         { when: sql.binary("=", x, sql.literal("'null'::jsonb")), then: sql.literal("0::float8") },
       ],
       else: number,

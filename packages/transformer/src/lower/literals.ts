@@ -17,8 +17,18 @@ export function literalValue(cx: LoweringContext, e: ts.Expression): Value {
   if (n !== undefined) {
     if (!Number.isFinite(n)) return boundValue(cx, e);
     // An SQL integer literal has no -0; the double keeps the sign `x / -0` depends on.
-    const text = Object.is(n, -0) ? "'-0'::float8" : n < 0 ? `(${n})` : String(n);
-    const sqlType = Number.isInteger(n) ? "integer" : undefined;
+    // An integer literal is int4 or int8 in SQL as its size says (pg returns int8 as text, which the
+    // row mapper decodes); beyond 2^53 it is a double, as in JavaScript.
+    const integer = Number.isSafeInteger(n) || Object.is(n, -0);
+    const int4 = integer && Math.abs(n) <= 2147483647;
+    const text = Object.is(n, -0)
+      ? "'-0'::float8"
+      : !integer && Number.isInteger(n)
+        ? `'${n}'::float8`
+        : n < 0
+          ? `(${n})`
+          : String(n);
+    const sqlType = int4 ? "integer" : integer ? "bigint" : Number.isInteger(n) ? "double precision" : undefined;
     return { node: sql.literal(text), type: { kind: "number", nullable: false, sqlType }, literal: n };
   }
   if (ts.isBigIntLiteral(e)) {

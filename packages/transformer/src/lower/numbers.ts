@@ -68,10 +68,12 @@ export function nanGuards(a: Value, b: Value): SqlNode[] {
 
 /** A number computed as double precision, the type of every JavaScript number. */
 export function asFloat(v: Value): Value {
-  if (v.exactDouble) return { node: v.exactDouble, type: FLOAT };
+  // The cast keeps what the value's NULL is (nullability, narrowing, null or undefined).
+  const type: ValueType = { ...FLOAT, nullable: v.type.nullable, narrowed: v.type.narrowed, absent: v.type.absent };
+  if (v.exactDouble) return { node: v.exactDouble, type };
   if (isJson(v.type)) return jsonNumber(v);
   if (v.node.kind === "literal" || v.node.kind === "param" || !isIntegerSqlType(v.type)) return v;
-  return { node: sql.cast(v.node, "float8"), type: FLOAT };
+  return { node: sql.cast(v.node, "float8"), type };
 }
 
 /** A number as an SQL double in every case, literals included (for a CASE or COALESCE of mixed types). */
