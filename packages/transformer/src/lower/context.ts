@@ -77,13 +77,6 @@ export class LoweringContext {
     return this.checker.isArrayType(t) || this.checker.isTupleType(t);
   }
 
-  /** The string literal members of an expression's type: an enum column's labels. */
-  stringLabels(e: ts.Expression): string[] {
-    return parts(this.typeOf(e))
-      .filter((p) => p.isStringLiteral())
-      .map((p) => (p as ts.StringLiteralType).value);
-  }
-
   typeIncludesNull(e: ts.Expression): boolean {
     const nullish = ts.TypeFlags.Null | ts.TypeFlags.Undefined | ts.TypeFlags.Any | ts.TypeFlags.Unknown;
     return parts(this.typeOf(e)).some((p) => (p.flags & nullish) !== 0);
