@@ -77,7 +77,13 @@ function unifyTypes(a: Value, b: Value, at: ts.Node): [Value, Value] {
     if (isIntegerSqlType(a.type) && isIntegerSqlType(b.type)) return [a, b];
     return [toDouble(a), toDouble(b)];
   }
-  if (a.type.kind !== "string" || a.type.sqlType === b.type.sqlType) return [a, b];
+  if (a.type.sqlType === b.type.sqlType) return [a, b];
+  // A JSON string or boolean keeps its JSON form, the other branch joining it: as text a missing key
+  // and JSON null would both be SQL NULL, which JavaScript tells apart (undefined, null).
+  if ((a.type.kind === "string" || a.type.kind === "boolean") && (isJson(a.type) || isJson(b.type))) {
+    return [asJson(a), asJson(b)];
+  }
+  if (a.type.kind !== "string") return [a, b];
   return [textValue(a), textValue(b)];
 }
 

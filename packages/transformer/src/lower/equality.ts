@@ -3,10 +3,10 @@ import { Refusal } from "../diagnostics/refusal";
 import { bindValue } from "../ir/binding";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
-import { isJson } from "../ir/value-type";
+import { absenceOf, isJson } from "../ir/value-type";
 import type { LoweringContext } from "./context";
 import { compareDates, dateSide } from "./dates";
-import { bothAbsentAlike, isJsNull, isJsUndefined, sameAbsence } from "./absence";
+import { ambiguous, bothAbsentAlike, isJsNull, isJsUndefined, sameAbsence } from "./absence";
 import { asJson, jsonDouble } from "./json";
 import { asFloat, nanGuards, numericOperands } from "./numbers";
 import { ordering } from "./ordering";
@@ -73,7 +73,10 @@ function nullCheck(
   if (isJson(v.type)) {
     // A JSONB path is SQL NULL when the key is missing (undefined) and 'null' for JSON null; a
     // JSONB column's SQL NULL and JSON null both reach JavaScript as null.
-    const jsonPath = v.type.jsonPath;
+    // SQL NULL is a missing key (undefined) for a path, null for a JSONB column (absenceOf).
+    const absent = absenceOf(v.type);
+    if (absent === "either" && !loose) throw ambiguous(e);
+    const jsonPath = absent === "undefined";
     return sql.share([v.node], (node) => {
       const missing = sql.is(node, "NULL");
       const jsonNull = sql.binary("=", node, sql.literal("'null'::jsonb"));
