@@ -2,7 +2,7 @@ import pg from "pg";
 import type { AnyTable } from "../schema/table";
 import type { Schema } from "../schema/relations";
 import { Executor, QueryEvent } from "./executor";
-import { Query } from "./query";
+import { TableQuery } from "./query";
 import { pinnedSessions } from "./session";
 import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 
@@ -29,12 +29,6 @@ export interface ConnectOptions<S extends Schema> {
    */
   readonly maxPreparedStatements?: number;
 }
-
-/** A root query per table: `db.users.where(…)`, which starts empty. */
-export type TableQuery<T extends AnyTable> = Query<T> & {
-  /** Phantom: marks a table's own query. */
-  readonly $closqlRoot: true;
-};
 
 /**
  * What `connect()` returns. The transformer folds a chain into one constant statement only when its
@@ -79,7 +73,7 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
     onQuery: options.onQuery,
   });
   const db: Record<string, unknown> = {};
-  for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new Query(executor, table.$name);
+  for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new TableQuery(executor, table.$name);
   const methods: DatabaseMethods = {
     pool,
     async sql(strings: TemplateStringsArray, ...values: unknown[]) {
