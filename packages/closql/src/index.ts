@@ -20,6 +20,8 @@ export type {
 } from "./runtime/query";
 export type { CompiledWrite, CompiledInsertMany, WritePlanParts, PlannedAssignment } from "./runtime/write";
 export { ColumnValueError } from "./runtime/encode";
+export { SqlIdentifier } from "./runtime/raw-sql";
+export type { RawSql } from "./runtime/raw-sql";
 export type { ColumnCodec } from "./runtime/encode";
 export type { QueryEvent } from "./runtime/executor";
 export type { CompiledRead, CompiledStep, CompiledReadPlan, RowMapper } from "./runtime/compiled";
