@@ -87,7 +87,7 @@ function scalarSchema(scalar: ScalarKind): JsonSchema {
             type: "number",
             exclusiveMinimum: -FLOAT4_OVERFLOW,
             exclusiveMaximum: FLOAT4_OVERFLOW,
-            not: { minimum: -FLOAT4_UNDERFLOW, maximum: FLOAT4_UNDERFLOW, not: { const: 0 } },
+            not: { type: "number", minimum: -FLOAT4_UNDERFLOW, maximum: FLOAT4_UNDERFLOW, not: { const: 0 } },
           }
         : { type: "number" };
     case "numeric":

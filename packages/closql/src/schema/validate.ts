@@ -495,7 +495,8 @@ function jsonProblem(v: unknown, at: string, out: Problem[] | undefined, seen: u
             continue;
           }
           const e = (v as Record<string, unknown>)[key];
-          if (e !== undefined) first ??= jsonProblem(e, sub, out, seen);
+          const p = e === undefined ? undefined : jsonProblem(e, sub, out, seen);
+          first ??= p;
         }
       }
       seen.pop();
@@ -734,7 +735,7 @@ function buildValidator(config: ColumnConfig): ColumnValidator {
   // for finding out what is wrong.
   const check = nullable
     ? (v: unknown): string | undefined => (v === null || ok(v) ? undefined : problem(v)?.text)
-    : (v: unknown): string | undefined => (ok(v) ? undefined : problem(v)?.text);
+    : (v: unknown): string | undefined => (v !== null && ok(v) ? undefined : problem(v)?.text);
 
   return {
     key: config.key ?? "",
