@@ -11,6 +11,8 @@ export type { ConnectOptions, Database, DatabaseMethods, TableQuery } from "./ru
 export { Query } from "./runtime/query";
 export type { SortDirection, OrderByOptions } from "./runtime/query";
 export type { QueryEvent } from "./runtime/executor";
+export { Listener } from "./runtime/listen";
+export type { ListenOptions, ListenErrorContext, ListenNotification, NotificationHandler } from "./runtime/listen";
 export type { CompiledRead, CompiledStep, CompiledReadPlan, RowMapper } from "./runtime/compiled";
 export * from "./runtime/errors";
 export * from "./runtime/markers";
