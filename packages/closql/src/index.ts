@@ -20,6 +20,8 @@ export * from "./runtime/markers";
 export { decode as $decode } from "./runtime/decode";
 export { like as $like } from "./runtime/like";
 export { bind as $bind } from "./runtime/bind";
+export { streamRows as $streamRows, DEFAULT_BATCH_SIZE } from "./runtime/stream";
+export type { StreamOptions } from "./runtime/stream";
 export { snakeCase, quoteIdent, quoteLiteral } from "./sql/identifiers";
 export { assembleSelect } from "./sql/select-statement";
 export type { SelectParts, ReadKind } from "./sql/select-statement";
