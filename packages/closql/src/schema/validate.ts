@@ -784,6 +784,39 @@ export function columnChecker(column: AnyColumn): (value: unknown) => string | u
   return validatorOf(column).check;
 }
 
+/** The facts of a column the check needs, for callers that hold these rather than the column. */
+export interface ColumnFacts {
+  /** As declared: `integer`, `varchar(20)[]`, `"role"` for an enum. */
+  readonly sqlType: string;
+  readonly nullable: boolean;
+  /** An enum's labels (for the enum and its arrays). */
+  readonly labels?: readonly string[];
+  /** For `bigint` columns: `"number"` for `{ mode: "number" }` (default `"bigint"`). */
+  readonly int8?: "bigint" | "number";
+}
+
+const byFacts = new WeakMap<ColumnFacts, ColumnValidator>();
+
+/**
+ * `columnChecker` from the facts alone (e.g. a compiled write's per-column constant), cached per
+ * facts object: call it once per column, not per value.
+ */
+export function valueChecker(facts: ColumnFacts): (value: unknown) => string | undefined {
+  let v = byFacts.get(facts);
+  if (!v) {
+    v = buildValidator({
+      sqlType: facts.sqlType,
+      nullable: facts.nullable,
+      primaryKey: false,
+      unique: false,
+      int8: facts.int8,
+      enum: facts.labels ? { name: "", values: facts.labels } : undefined,
+    });
+    byFacts.set(facts, v);
+  }
+  return v.check;
+}
+
 /**
  * Throws `ValidationError` naming the table and column when `value` does not fit (see
  * `columnValueProblem`); for callers that want closql's error rather than the message.
