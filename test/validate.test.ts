@@ -408,6 +408,14 @@ describe("parse", () => {
     ]);
     assert.deepStrictEqual(one("doc", [undefined]), [issue("doc[0]", "type", "undefined is not a JSON value")]);
     assert.deepStrictEqual(one("doc", 1n), [issue("doc", "type", "bigint is not a JSON value")]);
+    // Depth is bounded (this check and PostgreSQL's parser both recurse): an error, not a stack overflow.
+    const deep = JSON.parse("[".repeat(100000) + "]".repeat(100000));
+    const found = one("doc", deep);
+    assert.equal(found.length, 1);
+    assert.equal(found[0].path, "doc" + "[0]".repeat(1000));
+    assert.equal(found[0].message, "nested deeper than 1000 levels");
+    assert.deepStrictEqual(one("doc", JSON.parse("[".repeat(999) + "]".repeat(999))), []);
+    assert.equal(columnValueProblem(things.doc, deep)?.endsWith("[0]: nested deeper than 1000 levels"), true);
     assert.deepStrictEqual(one("doc", new Map()), [issue("doc", "type", "a Map is not a plain JSON value")]);
   });
 

@@ -449,6 +449,13 @@ function enumRule(labels: readonly string[]): Rule {
  * `\u0000`). An object property whose value is `undefined` is dropped, as JSON.stringify drops it:
  * that is how TypeScript's optional properties are written, and it reads back as absent.
  */
+/**
+ * JSON.parse builds any depth, but this check recurses, and so does PostgreSQL's jsonb parser (it
+ * fails near 12,000 levels with the default max_stack_depth): a bound well inside both, so a hostile
+ * body is a ValidationError, never a stack overflow.
+ */
+const MAX_JSON_DEPTH = 1000;
+
 function jsonProblem(v: unknown, at: string, out: Problem[] | undefined, seen: unknown[]): Problem | undefined {
   const report = (p: Problem) => {
     const q = at ? p.under(at) : p;
@@ -467,6 +474,8 @@ function jsonProblem(v: unknown, at: string, out: Problem[] | undefined, seen: u
     case "object": {
       if (v === null) return undefined;
       if (seen.includes(v)) return report(new Problem("type", "a cycle is not a JSON value"));
+      if (seen.length >= MAX_JSON_DEPTH)
+        return report(new Problem("range", `nested deeper than ${MAX_JSON_DEPTH} levels`));
       let first: Problem | undefined;
       seen.push(v);
       if (Array.isArray(v)) {
