@@ -10,9 +10,22 @@ export { columnValueProblem, columnChecker, valueChecker, assertColumnValue } fr
 export type { ParseOptions, ColumnFacts } from "./schema/validate";
 export type { JsonSchema, JsonSchemaOptions } from "./schema/json-schema";
 export { connect } from "./runtime/connect";
-export type { ConnectOptions, Database, DatabaseMethods, TableQuery } from "./runtime/connect";
-export { Query } from "./runtime/query";
-export type { SortDirection, OrderByOptions } from "./runtime/query";
+export type { ConnectOptions, Database, DatabaseMethods } from "./runtime/connect";
+export { Query, TableQuery } from "./runtime/query";
+export type {
+  SortDirection,
+  OrderByOptions,
+  QueryOptions,
+  LockOptions,
+  UpdateValues,
+  WriteResult,
+  UpsertOptions,
+} from "./runtime/query";
+export type { CompiledWrite, CompiledInsertMany, WritePlanParts, PlannedAssignment } from "./runtime/write";
+export { ColumnValueError } from "./runtime/encode";
+export { SqlIdentifier } from "./runtime/raw-sql";
+export type { RawSql } from "./runtime/raw-sql";
+export type { ColumnCodec } from "./runtime/encode";
 export type { QueryEvent } from "./runtime/executor";
 export type { CompiledRead, CompiledStep, CompiledReadPlan, RowMapper } from "./runtime/compiled";
 export * from "./runtime/errors";
@@ -21,6 +34,7 @@ export * from "./runtime/markers";
 export { decode as $decode } from "./runtime/decode";
 export { like as $like } from "./runtime/like";
 export { bind as $bind } from "./runtime/bind";
+export { encode as $encode } from "./runtime/encode";
 export { snakeCase, quoteIdent, quoteLiteral } from "./sql/identifiers";
 export { assembleSelect } from "./sql/select-statement";
 export type { SelectParts, ReadKind } from "./sql/select-statement";

@@ -1,11 +1,15 @@
 import ts from "typescript";
+import type { ReadKind } from "closql/sql";
 import { internalErrorDiagnostic, Refusal, refusalDiagnostic } from "./diagnostics/refusal";
 import { DIAGNOSTICS } from "./diagnostics/codes";
 import { emitFragments, emitStaticRead } from "./emit/chain";
+import { emitInsertMany, emitWrite } from "./emit/write";
 import { FileEmitter } from "./emit/file-emitter";
-import type { LoweredStep } from "./ir/statement";
-import { Chain, chainLinks, chainOf, queryMethodAccess } from "./recognize/chain";
-import { queryMethod } from "./recognize/methods";
+import type { CompiledStep, LoweredStep, LoweredWrite } from "./ir/statement";
+import { Chain, chainLinks, chainOf, isWriteResult, queryMethodAccess } from "./recognize/chain";
+import { queryMethod, WriteMethod } from "./recognize/methods";
+import { printWrite } from "./print/write";
+import { writeConditions } from "closql/sql";
 import { SchemaReader } from "./recognize/schema";
 import { printRead } from "./print/statement";
 import { printStep } from "./print/steps";
@@ -56,6 +60,11 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       // lower: every step, so every refusal of the chain is reported in this build.
       const failures: ts.Diagnostic[] = [];
       const lowered = chain.steps.map((step) => guard(step.call, () => lowerStep(chain, step), failures));
+      const terminal = chain.terminal;
+      const write =
+        terminal?.method.role === "write"
+          ? guard(terminal.call, () => lowerWrite(chain, terminal.method as WriteMethod, terminal.call), failures)
+          : undefined;
       if (failures.length > 0) {
         failures.forEach(host.report);
         // Queries nested in the failed chain's root and arguments still get their own diagnostics.
@@ -67,9 +76,10 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
         () => {
           // print
           const steps = (lowered as LoweredStep[]).map(printStep);
+          if (write) return compileWrite(chain, steps, write);
           if (!chain.terminal || !chain.rootIsTable)
             return emitFragments(out, chain, steps, visitExpression, emitOptions);
-          const read = printRead(chain.table, steps, chain.terminal.method.kind);
+          const read = printRead(chain.table, steps, chain.terminal.method.kind as ReadKind);
           const source = out.sourceOf(chain.terminal.call);
           host.onStatement?.({ source, sql: read.text });
           // emit
@@ -79,6 +89,47 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       );
       failures.forEach(host.report);
       return result ?? node;
+    };
+
+    /**
+     * A write: one statement. On a table's own query its where-steps fold into it at build time (and
+     * a missing where or a step a write cannot take fails the build); after a helper, the steps are
+     * added at run time and the runtime checks the same.
+     */
+    const compileWrite = (chain: Chain, steps: CompiledStep[], write: LoweredWrite): ts.Node => {
+      const call = chain.terminal!.call;
+      const source = out.sourceOf(call);
+      const method = chain.terminal!.method as WriteMethod;
+      if (!chain.rootIsTable) {
+        const target = emitFragments(out, { ...chain, terminal: undefined }, steps, visitExpression, emitOptions);
+        const printed = printWrite(chain.table, write, [], false);
+        return write.kind === "insertMany"
+          ? emitInsertMany(out, target, chain.table, write, source, visitExpression)
+          : emitWrite(out, target, chain, write, printed, source, visitExpression);
+      }
+      const conditions = writeConditions(steps.map((s) => ({ kind: s.kind, fragment: s.fragment })));
+      if ("unsupported" in conditions) {
+        const at = chain.steps[steps.findIndex((s) => s.kind === conditions.unsupported)].call;
+        throw new Refusal(
+          "writeAfterStep",
+          at,
+          `.${method.kind}() cannot follow .${conditions.unsupported}(): PostgreSQL's ${method.kind === "delete" ? "DELETE" : "UPDATE"} takes conditions only.`,
+          "Select the rows' keys first, then write `.where(u => ids.includes(u.id))`.",
+        );
+      }
+      if (!method.tableOnly && conditions.where.length === 0)
+        throw new Refusal(
+          "writeWithoutWhere",
+          call,
+          `.${method.kind}() without .where() would change every row of "${chain.table.name}".`,
+          "Add the condition, or write `.where(() => true)` to change every row.",
+        );
+      const root = visitExpression(chain.root);
+      if (write.kind === "insertMany") return emitInsertMany(out, root, chain.table, write, source, visitExpression);
+      const printed = printWrite(chain.table, write, conditions.where, true);
+      if (printed.text !== undefined) host.onStatement?.({ source, sql: printed.text });
+      const node = emitWrite(out, root, chain, write, printed, source, visitExpression);
+      return node;
     };
 
     /** Runs one phase for one query; a refusal or an internal failure becomes a diagnostic there. */
@@ -111,6 +162,19 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
         [links.root, ...links.links.flatMap((l) => [...l.call.arguments])].forEach(visitExpression);
         return node;
       }
+      // `db.sql\`…\``: the raw SQL tag learns where it was written, for errors and events.
+      if (ts.isTaggedTemplateExpression(node) && isRawSqlTag(node.tag)) {
+        const f = context.factory;
+        const tag = f.createCallExpression(f.createPropertyAccessExpression(node.tag, "$at"), undefined, [
+          f.createStringLiteral(out.sourceOf(node)),
+        ]);
+        return f.updateTaggedTemplateExpression(
+          node,
+          tag,
+          node.typeArguments,
+          visitExpression(node.template as ts.Expression) as never,
+        );
+      }
       // A query method reached here is not the callee of a compiled call: it would run uncompiled.
       const reference = methodReference(node);
       if (reference) host.report(refusalDiagnostic(reference, file));
@@ -120,6 +184,15 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
     return out.finish(ts.visitEachChild(file, visit, context));
   };
 
+  /** `db.sql` of closql's Database (also a transaction's). */
+  function isRawSqlTag(tag: ts.Expression): boolean {
+    return (
+      ts.isPropertyAccessExpression(tag) &&
+      tag.name.text === "sql" &&
+      schema.isDatabase(checker.getTypeAtLocation(tag.expression))
+    );
+  }
+
   /** Is `node` a query: a call or reference of a query method, or a chain's root (for the strict check)? */
   function isQueryNode(node: ts.Node): boolean {
     if (ts.isCallExpression(node) && chainLinks(node, schema, checker)) return true;
@@ -128,6 +201,18 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
 
   /** A query method of a closql query that is used but not called (an alias, `.call`, destructuring). */
   function methodReference(node: ts.Node): Refusal | undefined {
+    // `.returning` of a write that was not called right there: the write already ran as a count.
+    if (
+      ts.isPropertyAccessExpression(node) &&
+      node.name.text === "returning" &&
+      isWriteResult(node.expression, checker)
+    )
+      return new Refusal(
+        "queryMethodReference",
+        node,
+        "`.returning()` must be called directly on `update(…)` or `delete(…)`: the write compiles with its result.",
+        "Write `q.where(…).update(…).returning()` in one expression.",
+      );
     const access = queryMethodAccess(node, schema, checker);
     if (access)
       return new Refusal(
@@ -174,13 +259,29 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
 
   function lowerStep(chain: Chain, step: Chain["steps"][number]): LoweredStep {
     const method = step.method;
-    const args = step.call.arguments;
-    const [min, max] = method.arity;
+    const args = checkArity(step.call, step.name, method.arity);
+    return method.lower({ name: method.kind, call: step.call, args, checker, table: chain.table });
+  }
+
+  function lowerWrite(chain: Chain, method: WriteMethod, call: ts.CallExpression): LoweredWrite {
+    const args = checkArity(call, method.kind, method.arity);
+    const returning = chain.returning !== undefined;
+    if (chain.returning && chain.returning.arguments.length > 0)
+      throw new Refusal(
+        "methodArguments",
+        chain.returning,
+        "`.returning()` takes no arguments: it returns whole rows.",
+      );
+    return method.lower({ name: method.kind, call, args, checker, table: chain.table, returning });
+  }
+
+  function checkArity(call: ts.CallExpression, name: string, [min, max]: readonly [number, number]) {
+    const args = call.arguments;
     if (args.length < min || args.length > max) {
       const takes = min === max ? `${min} argument${min === 1 ? "" : "s"}` : `${min} to ${max} arguments`;
-      throw new Refusal("methodArguments", step.call, `.${step.name}() takes ${takes}.`);
+      throw new Refusal("methodArguments", call, `.${name}() takes ${takes}.`);
     }
-    return method.lower({ name: method.kind, call: step.call, args, checker, table: chain.table });
+    return args;
   }
 }
 

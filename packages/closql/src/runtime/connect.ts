@@ -2,7 +2,8 @@ import pg from "pg";
 import type { AnyTable } from "../schema/table";
 import type { Schema } from "../schema/relations";
 import { Executor, QueryEvent } from "./executor";
-import { Query } from "./query";
+import { TableQuery } from "./query";
+import { RawSql, rawSql } from "./raw-sql";
 import { pinnedSessions } from "./session";
 import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 
@@ -30,12 +31,6 @@ export interface ConnectOptions<S extends Schema> {
   readonly maxPreparedStatements?: number;
 }
 
-/** A root query per table: `db.users.where(…)`, which starts empty. */
-export type TableQuery<T extends AnyTable> = Query<T> & {
-  /** Phantom: marks a table's own query. */
-  readonly $closqlRoot: true;
-};
-
 /**
  * What `connect()` returns. The transformer folds a chain into one constant statement only when its
  * root is written `db.<table>` on this type (a phantom brand marks it), as only then is its whole
@@ -53,7 +48,7 @@ export interface DatabaseMethods {
    * Raw SQL escape hatch: ``db.sql<Row>`SELECT … WHERE id = ${id}` ``. Interpolated values are always
    * bound as parameters, never spliced into the text. Rows come back as pg returns them (column names as keys).
    */
-  sql<Row = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Row[]>;
+  readonly sql: RawSql;
   /**
    * Runs SQL text as it is, e.g. the statements of `renderDdl(schema)` or a migration. Never build
    * this text from input: use `db.sql` for anything with values.
@@ -79,14 +74,10 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
     onQuery: options.onQuery,
   });
   const db: Record<string, unknown> = {};
-  for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new Query(executor, table.$name);
+  for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new TableQuery(executor, table.$name);
   const methods: DatabaseMethods = {
     pool,
-    async sql(strings: TemplateStringsArray, ...values: unknown[]) {
-      const text = strings.reduce((acc, s, i) => acc + `$${i}` + s);
-      const result = await executor.run(text, values, undefined, undefined, undefined);
-      return result.rows;
-    },
+    sql: rawSql(executor),
     async execute(text: string) {
       await executor.run(text, [], undefined, undefined, undefined);
     },

@@ -16,7 +16,17 @@ export class UncompiledQueryError extends ClosqlError {}
 export class UnrepresentableValueError extends ClosqlError {}
 
 /** `.one()` found zero or several rows. */
-export class CardinalityError extends ClosqlError {}
+export class CardinalityError extends ClosqlError {
+  constructor(
+    message: string,
+    /** The statement that ran. */
+    readonly sql: string,
+    /** `file:line` of the query in the TypeScript source. */
+    readonly source: string | undefined,
+  ) {
+    super(message);
+  }
+}
 
 /** An int8 value does not fit a JavaScript number in `{ mode: "number" }`. */
 export class PrecisionLossError extends ClosqlError {}

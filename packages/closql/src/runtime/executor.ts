@@ -30,6 +30,12 @@ export interface ExecutorOptions {
   readonly onQuery?: (event: QueryEvent) => void;
 }
 
+/** Per-statement controls (cancellation). */
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
 /** Something that runs statements: a pool, or one client (e.g. inside a transaction). */
 export type Queryable = pg.Pool | pg.PoolClient;
 
@@ -54,7 +60,9 @@ export class Executor {
     source: string | undefined,
     rowMode: "array" | undefined,
     closures?: QueryEvent["closures"],
+    options?: RunOptions,
   ): Promise<pg.QueryResult<any>> {
+    void options;
     const started = performance.now();
     // Dates go as UTC text (timestamp.ts): pg would send the process's local time.
     const config: StatementConfig = { text, values: sendableParams(params), types: closqlTypes };

@@ -1,10 +1,13 @@
 import type { AnyTable } from "../schema/table";
 import type { ReadKind } from "../sql/select-statement";
-import { foldRead, StepKind } from "../sql/steps";
+import { foldRead, StepKind, writeConditions } from "../sql/steps";
+import type { WriteKind } from "../sql/write-statement";
 import type { CompiledRead, CompiledReadPlan, CompiledStep, RowMapper } from "./compiled";
 import { decode } from "./decode";
-import { CardinalityError, UncompiledQueryError } from "./errors";
-import type { Executor, QueryEvent } from "./executor";
+import { CardinalityError, ClosqlError, UncompiledQueryError } from "./errors";
+import type { Executor, QueryEvent, RunOptions } from "./executor";
+import { CompiledInsertMany, CompiledWrite, runInsertMany, runWrite } from "./write";
+import { streamRows, StreamOptions } from "./stream";
 import { statementName } from "./statements";
 import { quoteIdent } from "../sql/identifiers";
 
@@ -14,6 +17,44 @@ export interface OrderByOptions {
 }
 
 type Row<T extends AnyTable> = T["$row"];
+type Insert<T extends AnyTable> = T["$insert"];
+
+/** Per-query controls: cancel with an AbortSignal, or after a time (both reject with QueryCanceled). */
+export type QueryOptions = RunOptions;
+
+/** Options of a row lock. Written as literals: they are part of the compiled SQL. */
+export type LockOptions =
+  { readonly skipLocked?: true; readonly noWait?: never } | { readonly noWait?: true; readonly skipLocked?: never };
+
+/** The values an update sets: any columns, each a value of its type (`undefined`: left unchanged). */
+export type UpdateValues<T extends AnyTable> = { readonly [K in keyof Row<T>]?: Row<T>[K] };
+
+/**
+ * What `update()` and `delete()` return: the number of rows changed, or with `.returning()` the rows
+ * themselves (as they are after the change, or were before a delete).
+ */
+export type WriteResult<T extends AnyTable> = Promise<number> & {
+  returning(): Promise<Row<T>[]>;
+  /** Phantom: how the transformer recognizes a write's result. */
+  readonly $closqlWrite: true;
+};
+
+/** What an upsert does on a conflict: set columns (default: the given ones), or nothing. */
+export type UpsertOptions<T extends AnyTable> = (
+  | {
+      /** The conflict target: a column or several (`u => [u.a, u.b]`) with a unique index or constraint. */
+      readonly on: (row: Row<T>) => unknown;
+      readonly constraint?: never;
+    }
+  | {
+      /** The conflict target: a unique or exclusion constraint by name. */
+      readonly constraint: string;
+      readonly on?: never;
+    }
+) & {
+  /** On a conflict, set these (`existing` is the row in the table, `proposed` the one given). */
+  readonly update?: (existing: Row<T>, proposed: Row<T>) => UpdateValues<T>;
+};
 
 function notCompiled(method: string): never {
   throw new UncompiledQueryError(
@@ -61,30 +102,81 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   select<P extends Record<string, unknown>>(projection: (row: Row<T>) => P): Query<T, P> {
     return notCompiled("select");
   }
-  all(): Promise<Out[]> {
+  all(options?: QueryOptions): Promise<Out[]> {
     return notCompiled("all");
   }
   /** The first row, or undefined. */
-  first(): Promise<Out | undefined> {
+  first(options?: QueryOptions): Promise<Out | undefined> {
     return notCompiled("first");
   }
   /** The only row; throws CardinalityError on zero or several. */
-  one(): Promise<Out> {
+  one(options?: QueryOptions): Promise<Out> {
     return notCompiled("one");
   }
-  count(): Promise<number> {
+  count(options?: QueryOptions): Promise<number> {
     return notCompiled("count");
   }
-  exists(): Promise<boolean> {
+  exists(options?: QueryOptions): Promise<boolean> {
     return notCompiled("exists");
+  }
+  /**
+   * The rows one batch at a time over a server-side cursor: memory stays flat however many rows
+   * come. Breaking out of the loop closes the cursor and releases the connection.
+   */
+  stream(options?: QueryOptions & { readonly batchSize?: number }): AsyncIterableIterator<Out> {
+    return notCompiled("stream");
+  }
+
+  /** Locks the rows read (`FOR UPDATE`) until the transaction ends. */
+  forUpdate(options?: LockOptions): Query<T, Out> {
+    return notCompiled("forUpdate");
+  }
+  /** `FOR NO KEY UPDATE`: like forUpdate, but does not block inserts of rows referencing these. */
+  forNoKeyUpdate(options?: LockOptions): Query<T, Out> {
+    return notCompiled("forNoKeyUpdate");
+  }
+  /** `FOR SHARE`: blocks changes to the rows read, not other readers. */
+  forShare(options?: LockOptions): Query<T, Out> {
+    return notCompiled("forShare");
+  }
+  /** `FOR KEY SHARE`: blocks deletes and key changes only. */
+  forKeyShare(options?: LockOptions): Query<T, Out> {
+    return notCompiled("forKeyShare");
+  }
+
+  /**
+   * Sets columns of the rows kept by `where` (required: `.where(() => true)` for every row), to
+   * values or to what a closure computes from each row (`u => ({ n: u.n + 1 })`, JavaScript's
+   * semantics as in `where`). Resolves to the number of rows changed; `.returning()` gives them.
+   */
+  update(values: UpdateValues<T> | ((row: Row<T>) => UpdateValues<T>)): WriteResult<T> {
+    return notCompiled("update");
+  }
+  /** Deletes the rows kept by `where` (required). Resolves to their number; `.returning()` gives them. */
+  delete(): WriteResult<T> {
+    return notCompiled("delete");
   }
 
   /** Runs a read the transformer folded into one constant statement. @internal */
-  async $run(
+  $run(
     compiled: CompiledRead,
     /** A thunk, so a throw while computing a value rejects the query; an array where a value awaits. */
     params: (() => readonly unknown[]) | readonly unknown[] | undefined,
     closures?: QueryEvent["closures"],
+    options?: StreamOptions,
+  ): any {
+    if (compiled.kind === "stream") {
+      const values = () => (typeof params === "function" ? params() : (params ?? NO_PARAMS));
+      return streamRows(this.$executor, compiled.text, values, compiled.map!, compiled.source, options);
+    }
+    return this.$runRead(compiled, params, closures, options);
+  }
+
+  private async $runRead(
+    compiled: CompiledRead,
+    params: (() => readonly unknown[]) | readonly unknown[] | undefined,
+    closures: QueryEvent["closures"],
+    options: RunOptions | undefined,
   ): Promise<any> {
     const result = await this.$executor.run(
       compiled.text,
@@ -93,8 +185,43 @@ export class Query<T extends AnyTable, Out = Row<T>> {
       compiled.source,
       "array",
       closures,
+      options,
     );
-    return shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source);
+    return shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source, compiled.text);
+  }
+
+  /** Runs a compiled write; steps added by a helper become its conditions. @internal */
+  $write(
+    plan: CompiledWrite,
+    values: (() => readonly unknown[]) | readonly unknown[] | undefined,
+    options?: RunOptions,
+  ): Promise<any> {
+    try {
+      const conditions = writeConditions(
+        this.$steps.map(({ step, params }) => ({
+          kind: step.kind,
+          fragment: { sql: step.sql, refs: step.refs, params },
+        })),
+      );
+      if ("unsupported" in conditions)
+        throw new ClosqlError(
+          `closql: a write cannot follow .${conditions.unsupported}() (query at ${plan.source}): PostgreSQL's UPDATE and DELETE take conditions only.`,
+        );
+      if (plan.parts && plan.parts.kind !== "insert" && plan.parts.where.length === 0 && conditions.where.length === 0)
+        throw new ClosqlError(
+          `closql: ${plan.parts.kind}() of a query without where() (query at ${plan.source}); write .where(() => true) to change every row.`,
+        );
+      const v = typeof values === "function" ? values() : (values ?? NO_PARAMS);
+      return runWrite(
+        this.$executor,
+        plan,
+        v,
+        conditions.where.map((fragment) => ({ fragment })),
+        options,
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Adds one precompiled step (a chain built across `if`s). @internal */
@@ -103,13 +230,24 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   }
 
   /** Joins the precompiled steps into one statement and runs it. @internal */
-  async $read(plan: CompiledReadPlan): Promise<any> {
+  $read(plan: CompiledReadPlan, options?: StreamOptions): any {
     const steps = this.$steps.map(({ step, params }) => ({
       kind: step.kind,
       fragment: { sql: step.sql, refs: step.refs, params },
       map: step.map,
     }));
     const { text, params, map } = foldRead(quoteIdent(this.$tableName), plan, steps, plan.kind);
+    if (plan.kind === "stream") return streamRows(this.$executor, text, () => params, map, plan.source, options);
+    return this.$readFolded(plan, text, params, map, options);
+  }
+
+  private async $readFolded(
+    plan: CompiledReadPlan,
+    text: string,
+    params: unknown[],
+    map: RowMapper,
+    options: RunOptions | undefined,
+  ): Promise<any> {
     const closures = this.$steps.flatMap((s) => (s.closure ? [s.closure] : []));
     const result = await this.$executor.run(
       text,
@@ -119,16 +257,24 @@ export class Query<T extends AnyTable, Out = Row<T>> {
       plan.source,
       "array",
       closures.length > 0 ? closures : undefined,
+      options,
     );
-    return shapeResult(plan.kind, result.rows as unknown[][], map, plan.source);
+    return shapeResult(plan.kind, result.rows as unknown[][], map, plan.source, text);
   }
 }
 
 const NO_PARAMS: readonly unknown[] = [];
 
-function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefined, source: string): unknown {
+function shapeResult(
+  kind: ReadKind,
+  rows: unknown[][],
+  map: RowMapper | undefined,
+  source: string,
+  sql: string,
+): unknown {
   switch (kind) {
     case "all":
+    case "stream":
       return rows.map(map!);
     case "first":
       return rows.length === 0 ? undefined : map!(rows[0]);
@@ -136,6 +282,8 @@ function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefin
       if (rows.length !== 1)
         throw new CardinalityError(
           `closql: .one() expected exactly one row, got ${rows.length === 0 ? "none" : "more than one"} (query at ${source})`,
+          sql,
+          source,
         );
       return map!(rows[0]);
     case "count":
@@ -145,6 +293,51 @@ function shapeResult(kind: ReadKind, rows: unknown[][], map: RowMapper | undefin
   }
 }
 
-/** Every step and read kind is a method of Query (closql's own build fails otherwise). */
-type QueryMethods = { readonly [K in StepKind | ReadKind]: (...args: never[]) => unknown };
+/**
+ * A table's own query, `db.users`: reads start here, and so do inserts (which take no steps).
+ */
+export class TableQuery<T extends AnyTable> extends Query<T> {
+  /** Phantom: marks a table's own query. */
+  declare readonly $closqlRoot: true;
+
+  /** Inserts one row; resolves to it as stored (ids, defaults and generated columns filled). */
+  insert(row: Insert<T>, options?: QueryOptions): Promise<Row<T>> {
+    return notCompiled("insert");
+  }
+  /**
+   * Inserts rows, in as few statements as their shapes allow (each column's values travel in one
+   * array parameter, so the SQL text is the same for any number of rows); resolves to them in input
+   * order. Atomic: all rows or none.
+   */
+  insertMany(rows: readonly Insert<T>[], options?: QueryOptions): Promise<Row<T>[]> {
+    return notCompiled("insertMany");
+  }
+  /**
+   * Inserts a row, or on a unique conflict (`on` a column or columns, or a named `constraint`) updates
+   * the existing one: with `update`, else the given columns. Resolves to the row as stored.
+   */
+  upsert(row: Insert<T>, options: UpsertOptions<T>): Promise<Row<T>>;
+  /** Inserts a row unless it conflicts (`ON CONFLICT DO NOTHING`): resolves to it, or undefined. */
+  upsert(row: Insert<T>, options: UpsertOptions<T> & { readonly doNothing: true }): Promise<Row<T> | undefined>;
+  upsert(row: Insert<T>, options: UpsertOptions<T>): Promise<Row<T> | undefined> {
+    return notCompiled("upsert");
+  }
+
+  /** Runs a compiled batch insert. @internal */
+  $insertMany(
+    plan: CompiledInsertMany,
+    rows: readonly unknown[],
+    valuesOf: (row: any) => readonly unknown[],
+    options?: RunOptions,
+  ): Promise<unknown[]> {
+    return runInsertMany(this.$executor, plan, rows, valuesOf, options);
+  }
+}
+
+/** Every step, read and write kind is a method (closql's own build fails otherwise). */
+type QueryMethods = {
+  readonly [K in StepKind | ReadKind | Exclude<WriteKind, TableWriteKind>]: (...args: never[]) => unknown;
+};
+type TableWriteKind = "insert" | "insertMany" | "upsert";
 void (Query.prototype satisfies QueryMethods);
+void (TableQuery.prototype satisfies { readonly [K in TableWriteKind]: (...args: never[]) => unknown });

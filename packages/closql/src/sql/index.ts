@@ -5,7 +5,9 @@
 export { snakeCase, quoteIdent, quoteLiteral } from "./identifiers";
 export { assembleSelect, READ_KINDS } from "./select-statement";
 export type { SelectParts, ReadKind } from "./select-statement";
-export { STEP_KINDS, foldRead } from "./steps";
+export { STEP_KINDS, foldRead, writeConditions } from "./steps";
+export { WRITE_KINDS, assembleWrite, insertManyText } from "./write-statement";
+export type { WriteKind, WriteParts, Assignment, Conflict, BatchColumn } from "./write-statement";
 export { canonical } from "./canonical";
 export type { StepKind, FoldStep, WholeRow } from "./steps";
 export type { Fragment, FragmentShape } from "./fragment";

@@ -1,7 +1,7 @@
 import { Fragment, StatementBuilder } from "./fragment";
 
 /** What a read ends with; decides the statement's outer shape and how rows become a result. */
-export const READ_KINDS = ["all", "first", "one", "count", "exists"] as const;
+export const READ_KINDS = ["all", "first", "one", "count", "exists", "stream"] as const;
 export type ReadKind = (typeof READ_KINDS)[number];
 
 /** The parts of a read, each compiled at build time. */
@@ -14,6 +14,8 @@ export interface SelectParts<P> {
   readonly orderBy: readonly Fragment<P>[];
   readonly limit?: Fragment<P>;
   readonly offset?: Fragment<P>;
+  /** A row lock: `FOR UPDATE SKIP LOCKED`. */
+  readonly lock?: Fragment<P>;
 }
 
 /**
@@ -37,7 +39,8 @@ function selectInto<P>(b: StatementBuilder<P>, parts: SelectParts<P>, kind: Read
   };
   if (kind === "count" || kind === "exists") {
     const paged = parts.limit !== undefined || parts.offset !== undefined;
-    if (kind === "count" && !paged) {
+    // A lock cannot sit beside an aggregate: the rows are locked in the subquery that counts them.
+    if (kind === "count" && !paged && !parts.lock) {
       from("SELECT count(*)");
       appendWhere(b, parts.where);
       return b;
@@ -46,6 +49,7 @@ function selectInto<P>(b: StatementBuilder<P>, parts: SelectParts<P>, kind: Read
     from("SELECT 1");
     appendWhere(b, parts.where);
     appendPaging(b, parts.limit, parts.offset, undefined);
+    appendLock(b, parts.lock);
     b.append(kind === "count" ? ") AS q" : ")");
     return b;
   }
@@ -57,7 +61,12 @@ function selectInto<P>(b: StatementBuilder<P>, parts: SelectParts<P>, kind: Read
   // than the user's own limit.
   const cap = kind === "first" ? 1 : kind === "one" ? 2 : undefined;
   appendPaging(b, parts.limit, parts.offset, cap);
+  appendLock(b, parts.lock);
   return b;
+}
+
+function appendLock<P>(b: StatementBuilder<P>, lock: Fragment<P> | undefined): void {
+  if (lock) b.append(" ").appendFragment(lock);
 }
 
 /** Several where() calls AND together. A printed condition is always safe as an AND operand: the

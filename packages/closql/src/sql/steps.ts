@@ -6,7 +6,17 @@ import { assembleSelect, ReadKind, SelectParts, selectFragment } from "./select-
  * `CompiledStep` and the fold below are all keyed by it, so a new step kind that is missing from any
  * of them fails closql's own build.
  */
-export const STEP_KINDS = ["where", "orderBy", "limit", "offset", "select"] as const;
+export const STEP_KINDS = [
+  "where",
+  "orderBy",
+  "limit",
+  "offset",
+  "select",
+  "forUpdate",
+  "forNoKeyUpdate",
+  "forShare",
+  "forKeyShare",
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** One compiled step as the fold sees it. `M` is how the step's rows are mapped (select only). */
@@ -39,6 +49,11 @@ const FOLD: { readonly [K in StepKind]: <P, M>(fold: Fold<P, M>, step: FoldStep<
   limit: (fold, step) => void (fold.parts.limit = step.fragment),
   offset: (fold, step) => void (fold.parts.offset = step.fragment),
   select: (fold, step) => void (fold.projection = { columns: step.fragment, map: step.map! }),
+  // Row locks: the last one written wins, as for limit (the fragment is the whole `FOR …` clause).
+  forUpdate: (fold, step) => void (fold.parts.lock = step.fragment),
+  forNoKeyUpdate: (fold, step) => void (fold.parts.lock = step.fragment),
+  forShare: (fold, step) => void (fold.parts.lock = step.fragment),
+  forKeyShare: (fold, step) => void (fold.parts.lock = step.fragment),
 };
 
 /**
@@ -88,4 +103,20 @@ function subquery<P>(inner: Fragment<P>, alias: string): Fragment<P> {
   sql[0] = `(${sql[0]}`;
   sql[sql.length - 1] += `) AS ${alias}`;
   return { sql, refs: inner.refs, params: inner.params };
+}
+
+/**
+ * The conditions of an UPDATE or DELETE, from the steps of the query it was called on: only `where`
+ * steps can precede a write (PostgreSQL's UPDATE/DELETE have no ORDER BY, LIMIT or select list).
+ * Returns the kind of the first other step instead, for the caller to report.
+ */
+export function writeConditions<P>(
+  steps: readonly { readonly kind: StepKind; readonly fragment: Fragment<P> }[],
+): { readonly where: Fragment<P>[] } | { readonly unsupported: StepKind } {
+  const where: Fragment<P>[] = [];
+  for (const step of steps) {
+    if (step.kind !== "where") return { unsupported: step.kind };
+    where.push(step.fragment);
+  }
+  return { where };
 }

@@ -124,6 +124,27 @@ export const DIAGNOSTICS = {
     summary: "an `orderBy` key that does not read the row: the same for every row, it orders nothing",
     example: `.orderBy((u) => 1)`,
   },
+  writeWithoutWhere: {
+    code: 91050,
+    summary: "`update` or `delete` without a `where` (write `.where(() => true)` to change every row)",
+    example: `db.users.delete()`,
+  },
+  writeAfterStep: {
+    code: 91051,
+    summary: "`update` or `delete` after `orderBy`, `limit`, `offset`, `select` or a lock, which they cannot take",
+    example: `db.users.limit(1).delete()`,
+  },
+  writeShape: {
+    code: 91052,
+    summary:
+      "write values that are not an object of columns (a spread or computed key in a closure, an unknown column)",
+    example: `db.users.where((u) => u.id > 0).update((u) => ({ ...u }))`,
+  },
+  assignmentType: {
+    code: 91053,
+    summary: "a computed value a column cannot store as JavaScript holds it (another type, or maybe `undefined`)",
+    example: `db.users.where((u) => u.id > 0).update((u) => ({ id: u.nickname?.length }))`,
+  },
   internalError: {
     code: 91999,
     summary: "closql itself failed on this query: a closql bug (please report it); the rest of the build goes on",

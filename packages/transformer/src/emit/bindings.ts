@@ -63,5 +63,8 @@ export function bindingExpression(
       return call(`$like.${via.method}`, expr);
     case "count":
       return call("$bind.count", expr, f.createStringLiteral(via.method));
+    case "encode":
+      // Needs the file's hoisted codec of its column: emitted by emit/write.ts, the only place writes are.
+      throw new Error("closql: an encode binding outside a write");
   }
 }

@@ -40,7 +40,7 @@ export function emitStaticRead(
       kind: f.createStringLiteral(read.kind),
       map: counted ? undefined : mapperExpression(f, read.fields, out.runtime),
       source: f.createStringLiteral(source),
-      name: f.createStringLiteral(`closql_${createHash("sha1").update(read.text).digest("hex").slice(0, 16)}`),
+      name: f.createStringLiteral(statementName(read.text)),
     }),
   );
   // Values are computed in a thunk the runtime calls, so a throw while computing one (a bad
@@ -61,8 +61,11 @@ export function emitStaticRead(
             array,
           );
   const args: ts.Expression[] = [compiled, values];
+  const runOptions = chain.terminal!.call.arguments[0];
   if (options.keepClosures)
     args.push(f.createArrayLiteralExpression(steps.flatMap((s) => (s.closure ? [s.closure] : []))));
+  else if (runOptions) args.push(f.createIdentifier("undefined"));
+  if (runOptions) args.push(visit(runOptions));
   return callMethod(f, root, "$run", args);
 }
 
@@ -104,11 +107,17 @@ export function emitFragments(
       map: mapperExpression(f, row.map, out.runtime),
     }),
   );
-  return callMethod(f, q, "$read", [plan]);
+  const runOptions = chain.terminal.call.arguments[0];
+  return callMethod(f, q, "$read", runOptions ? [plan, visit(runOptions)] : [plan]);
+}
+
+/** The prepared-statement name of a text: the runtime's `statementName`, computed at build time. */
+export function statementName(text: string): string {
+  return `closql_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
 }
 
 /** Does the expression contain `await` or `yield` of its own function (not of a nested one)? */
-function suspends(e: ts.Node): boolean {
+export function suspends(e: ts.Node): boolean {
   if (ts.isAwaitExpression(e) || ts.isYieldExpression(e)) return true;
   if (ts.isFunctionLike(e)) return false;
   return ts.forEachChild(e, (c) => suspends(c) || undefined) ?? false;

@@ -10,6 +10,7 @@ export class FileEmitter {
   readonly runtime: ts.Identifier;
   private readonly hoisted: ts.Statement[] = [];
   private counter = 0;
+  private readonly once = new Map<string, ts.Identifier>();
 
   constructor(
     readonly f: ts.NodeFactory,
@@ -28,6 +29,27 @@ export class FileEmitter {
       f.createVariableStatement(undefined, f.createVariableDeclarationList([declaration], ts.NodeFlags.Const)),
     );
     return name;
+  }
+
+  /** Like hoist, once per key and file (a column's codec used by several writes). */
+  hoistOnce(key: string, prefix: string, value: () => ts.Expression): ts.Identifier {
+    let name = this.once.get(key);
+    if (!name) this.once.set(key, (name = this.hoist(prefix, value())));
+    return name;
+  }
+
+  /** A JSON-like value (strings, numbers, booleans, arrays, plain objects) as an expression. */
+  literal(value: unknown): ts.Expression {
+    const f = this.f;
+    if (typeof value === "string") return f.createStringLiteral(value);
+    if (typeof value === "number") return f.createNumericLiteral(value);
+    if (typeof value === "boolean") return value ? f.createTrue() : f.createFalse();
+    if (Array.isArray(value)) return f.createArrayLiteralExpression(value.map((v) => this.literal(v)));
+    if (value !== null && typeof value === "object") {
+      const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+      return this.objectLiteral(Object.fromEntries(entries.map(([k, v]) => [k, this.literal(v)])));
+    }
+    throw new Error(`closql: cannot emit ${String(value)} as a literal`);
   }
 
   /** `file:line` of a query, relative to the project directory: what errors and `onQuery` report. */

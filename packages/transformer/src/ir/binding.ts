@@ -44,6 +44,20 @@ export type BindVia =
   /** A LIKE pattern with `%`, `_` and `\` escaped. */
   | { readonly kind: "like"; readonly method: "startsWith" | "endsWith" | "includes" }
   /** `.limit(n)` / `.offset(n)`: checked to be a non-negative integer. */
-  | { readonly kind: "count"; readonly method: "limit" | "offset" };
+  | { readonly kind: "count"; readonly method: "limit" | "offset" }
+  /**
+   * Stored in a column: checked against the column's JavaScript type and encoded (closql's `$encode`).
+   * `field`: the value is that property of the write's row object (evaluated once), not `expr` itself.
+   */
+  | { readonly kind: "encode"; readonly codec: ColumnCodecData; readonly field?: string };
+
+/** What the runtime's `$encode` needs of a column, emitted once per column and file. */
+export interface ColumnCodecData {
+  readonly label: string;
+  readonly sqlType: string;
+  readonly nullable: boolean;
+  readonly labels?: readonly string[];
+  readonly int8?: "bigint" | "number";
+}
 
 export const bindValue = (expr: ts.Expression, via: BindVia = { kind: "value" }): Binding => ({ expr, via });

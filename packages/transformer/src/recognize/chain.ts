@@ -1,6 +1,6 @@
 import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
-import { QueryMethod, queryMethod, StepMethod, TerminalMethod } from "./methods";
+import { QueryMethod, queryMethod, StepMethod, TerminalMethod, WriteMethod } from "./methods";
 import type { QueryType, SchemaReader, TableInfo } from "./schema";
 
 /** One method call of a chain, with its entry in the method table. */
@@ -21,7 +21,9 @@ export interface Chain {
   readonly rootIsTable: boolean;
   readonly table: TableInfo;
   readonly steps: readonly ChainCall<StepMethod>[];
-  readonly terminal?: ChainCall<TerminalMethod>;
+  readonly terminal?: ChainCall<TerminalMethod | WriteMethod>;
+  /** `.returning()` after an update or delete. */
+  readonly returning?: ts.CallExpression;
 }
 
 /** A reference to a query method on a closql query: `q.where`, `q["all"]`. */
@@ -37,6 +39,7 @@ export interface MethodAccess {
 export interface ChainLinks {
   readonly root: ts.Expression;
   readonly links: readonly (MethodAccess & { readonly call: ts.CallExpression })[];
+  readonly returning?: ts.CallExpression;
 }
 
 /**
@@ -69,17 +72,40 @@ export function chainLinks(
   schema: SchemaReader,
   checker: ts.TypeChecker,
 ): ChainLinks | undefined {
+  const returning = writeReturning(call, checker);
+  if (returning) {
+    const write = chainLinks(returning.write, schema, checker);
+    const last = write?.links[write.links.length - 1];
+    return last?.method.role === "write" && last.method.returns ? { ...write!, returning: call } : undefined;
+  }
   const links: ChainLinks["links"][number][] = [];
   let e: ts.Expression = call;
   while (ts.isCallExpression(e)) {
     const m = queryMethodAccess(skipParens(e.expression), schema, checker);
     if (!m) break;
-    // A terminal ends a chain: one found below the top belongs to an inner query.
-    if (links.length > 0 && m.method.role === "terminal") break;
+    // A terminal or write ends a chain: one found below the top belongs to an inner query.
+    if (links.length > 0 && m.method.role !== "step") break;
     links.unshift({ ...m, call: e });
     e = m.receiver;
   }
   return links.length === 0 ? undefined : { root: e, links };
+}
+
+/** `w.returning(…)` where `w` is a call whose result is a closql write (`q.update(…)`). */
+export function writeReturning(
+  call: ts.CallExpression,
+  checker: ts.TypeChecker,
+): { write: ts.CallExpression; access: ts.PropertyAccessExpression } | undefined {
+  const access = skipParens(call.expression);
+  if (!ts.isPropertyAccessExpression(access) || access.name.text !== "returning") return undefined;
+  const write = skipParens(access.expression);
+  if (!ts.isCallExpression(write) || !isWriteResult(access.expression, checker)) return undefined;
+  return { write, access };
+}
+
+/** Is this expression's type a closql write result (what `update()`/`delete()` return)? */
+export function isWriteResult(e: ts.Expression, checker: ts.TypeChecker): boolean {
+  return checker.getApparentType(checker.getTypeAtLocation(e)).getProperty("$closqlWrite") !== undefined;
 }
 
 /**
@@ -128,10 +154,11 @@ export function chainOf(found: ChainLinks, schema: SchemaReader, checker: ts.Typ
   }
   const calls = links.map(({ name, method, call }): ChainCall => ({ name, method, call }));
   const last = calls[calls.length - 1];
-  const terminal = last.method.role === "terminal" ? (last as ChainCall<TerminalMethod>) : undefined;
-  // Only the last call can be a terminal (see chainLinks), so the others are steps.
+  const terminal = last.method.role !== "step" ? (last as ChainCall<TerminalMethod | WriteMethod>) : undefined;
+  // Only the last call can be a terminal or write (see chainLinks), so the others are steps.
   const steps = (terminal ? calls.slice(0, -1) : calls) as ChainCall<StepMethod>[];
-  return { root, rootIsTable: isTableOfDatabase(root, schema, checker), table: table!, steps, terminal };
+  const rootIsTable = isTableOfDatabase(root, schema, checker);
+  return { root, rootIsTable, table: table!, steps, terminal, returning: found.returning };
 }
 
 /** `db.users` or `db["users"]` where `db` is closql's Database: a table's own, empty query. */

@@ -1,6 +1,9 @@
 import type ts from "typescript";
-import type { ReadKind, StepKind } from "closql/sql";
-import type { LoweredStep } from "../ir/statement";
+import type { ReadKind, StepKind, WriteKind } from "closql/sql";
+import type { LoweredStep, LoweredWrite } from "../ir/statement";
+import { lowerLock } from "../lower/steps/lock";
+import { lowerDelete, lowerUpdate } from "../lower/writes/update";
+import { lowerInsert, lowerInsertMany, lowerUpsert } from "../lower/writes/insert";
 import { lowerOrderBy } from "../lower/steps/order-by";
 import { lowerPaging } from "../lower/steps/paging";
 import { lowerSelect } from "../lower/steps/select";
@@ -25,13 +28,37 @@ export interface StepMethod {
   readonly lower: (input: StepInput) => LoweredStep;
 }
 
-/** A method that runs a read. */
+/** A method that runs a read. Its one optional argument (`{ signal, timeoutMs }`, a batch size) is passed through. */
 export interface TerminalMethod {
   readonly role: "terminal";
   readonly kind: ReadKind;
+  readonly arity: readonly [number, number];
 }
 
-export type QueryMethod = StepMethod | TerminalMethod;
+/** What a write's lowering gets. */
+export interface WriteInput {
+  readonly name: WriteKind;
+  readonly call: ts.CallExpression;
+  readonly args: readonly ts.Expression[];
+  readonly checker: ts.TypeChecker;
+  readonly table: TableInfo;
+  /** `.returning()` follows the call. */
+  readonly returning: boolean;
+}
+
+/** A method that changes rows: one statement, printed by `closql/sql`'s write printer. */
+export interface WriteMethod {
+  readonly role: "write";
+  readonly kind: WriteKind;
+  readonly arity: readonly [number, number];
+  /** Called on a table's own query only (insert, upsert): no step may precede it. */
+  readonly tableOnly: boolean;
+  /** Takes `.returning()` after it (update, delete). */
+  readonly returns: boolean;
+  readonly lower: (input: WriteInput) => LoweredWrite;
+}
+
+export type QueryMethod = StepMethod | TerminalMethod | WriteMethod;
 
 const step = (kind: StepKind, arity: [number, number], lower: StepMethod["lower"]): StepMethod => ({
   role: "step",
@@ -39,24 +66,42 @@ const step = (kind: StepKind, arity: [number, number], lower: StepMethod["lower"
   arity,
   lower,
 });
-const terminal = (kind: ReadKind): TerminalMethod => ({ role: "terminal", kind });
+const terminal = (kind: ReadKind): TerminalMethod => ({ role: "terminal", kind, arity: [0, 1] });
+const write = (
+  kind: WriteKind,
+  arity: [number, number],
+  lower: WriteMethod["lower"],
+  { tableOnly, returns }: { tableOnly: boolean; returns: boolean },
+): WriteMethod => ({ role: "write", kind, arity, tableOnly, returns, lower });
 
 /**
  * THE table of query methods: every method the transformer compiles, its role, its arity and how it
  * lowers. Keyed by closql's own lists of step and read kinds, so adding a kind there fails this
  * build until it has an entry here (and a fold entry in closql/sql/steps.ts).
  */
-const QUERY_METHODS: { readonly [K in StepKind]: StepMethod } & { readonly [K in ReadKind]: TerminalMethod } = {
+const QUERY_METHODS: { readonly [K in StepKind]: StepMethod } & { readonly [K in ReadKind]: TerminalMethod } & {
+  readonly [K in WriteKind]: WriteMethod;
+} = {
   where: step("where", [1, 1], lowerWhere),
   orderBy: step("orderBy", [1, 3], lowerOrderBy),
   limit: step("limit", [1, 1], lowerPaging),
   offset: step("offset", [1, 1], lowerPaging),
   select: step("select", [1, 1], lowerSelect),
+  forUpdate: step("forUpdate", [0, 1], lowerLock),
+  forNoKeyUpdate: step("forNoKeyUpdate", [0, 1], lowerLock),
+  forShare: step("forShare", [0, 1], lowerLock),
+  forKeyShare: step("forKeyShare", [0, 1], lowerLock),
   all: terminal("all"),
   first: terminal("first"),
   one: terminal("one"),
   count: terminal("count"),
   exists: terminal("exists"),
+  stream: terminal("stream"),
+  insert: write("insert", [1, 2], lowerInsert, { tableOnly: true, returns: false }),
+  insertMany: write("insertMany", [1, 2], lowerInsertMany, { tableOnly: true, returns: false }),
+  upsert: write("upsert", [2, 2], lowerUpsert, { tableOnly: true, returns: false }),
+  update: write("update", [1, 1], lowerUpdate, { tableOnly: false, returns: true }),
+  delete: write("delete", [0, 0], lowerDelete, { tableOnly: false, returns: true }),
 };
 
 export function queryMethod(name: string): QueryMethod | undefined {
