@@ -6,8 +6,8 @@ export type { Table, AnyTable, RowOf, InsertOf, IndexSpec, PrimaryKeySpec, Check
 export { relations } from "./schema/relations";
 export type { Schema, Relation } from "./schema/relations";
 export { renderDdl, renderDrop } from "./schema/ddl";
-export { columnValueProblem, columnChecker, assertColumnValue } from "./schema/validate";
-export type { ParseOptions } from "./schema/validate";
+export { columnValueProblem, columnChecker, valueChecker, assertColumnValue } from "./schema/validate";
+export type { ParseOptions, ColumnFacts } from "./schema/validate";
 export type { JsonSchema, JsonSchemaOptions } from "./schema/json-schema";
 export { connect } from "./runtime/connect";
 export type { ConnectOptions, Database, DatabaseMethods } from "./runtime/connect";
