@@ -10,8 +10,10 @@
 //   rows/s    rows read and mapped per second, from the first request to the last row
 //   peak RSS  the child's maxRSS (getrusage), against its RSS before reading (Node + pg + connection)
 //
-// Usage: npm run build && node bench/stream.js [--rounds N] [--rows N]
-// Uses DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test. Writes bench/results/stream.md.
+// Usage: npm run build && node bench/stream.js [--rounds N] [--rows N] [--wide]
+//   --wide  100,000 rows whose text column is ~2 kB (200 MB of text): what a batch costs in memory
+// Uses DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test. Writes bench/results/stream.md
+// (stream-wide.md with --wide) and the figures of every run beside it (.json).
 "use strict";
 
 const fs = require("node:fs");
@@ -27,7 +29,10 @@ const option = (name, fallback) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const ROUNDS = option("--rounds", 3);
-const ROWS = option("--rows", 1_000_000);
+// --wide: 100,000 rows whose text column holds ~2 kB, where the memory a batch holds shows most.
+const WIDE = args.includes("--wide");
+const ROWS = option("--rows", WIDE ? 100_000 : 1_000_000);
+const OUT = WIDE ? "stream-wide" : "stream";
 const SQL = `SELECT "id", "name", "at", "n", "f", "flag" FROM "${SCHEMA}"."rows" ORDER BY "id"`;
 
 const CONTENDERS = [
@@ -91,7 +96,7 @@ async function setup() {
   await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   await client.query(`CREATE SCHEMA ${SCHEMA}`);
   await client.query(
-    `CREATE TABLE ${SCHEMA}.rows AS SELECT g AS id, 'row number ' || g || ' of the bench' AS name,
+    `CREATE TABLE ${SCHEMA}.rows AS SELECT g AS id, 'row number ' || g || ' of the bench'${WIDE ? " || repeat('x', 2000)" : ""} AS name,
        timestamptz '2020-01-01 00:00:00+00' + g * interval '1 second' AS at, g * 1000::int8 AS n,
        g / 7.0::float8 AS f, g % 2 = 0 AS flag FROM generate_series(1, ${ROWS}) g`,
   );
@@ -127,7 +132,15 @@ async function main() {
       for (const c of order) {
         const r = spawnSync(
           process.execPath,
-          [__filename, "--child", c.kind, String(c.batchSize ?? 0), "--rows", String(ROWS)],
+          [
+            __filename,
+            "--child",
+            c.kind,
+            String(c.batchSize ?? 0),
+            "--rows",
+            String(ROWS),
+            ...(WIDE ? ["--wide"] : []),
+          ],
           {
             env: { ...process.env, DATABASE_URL: URL },
             encoding: "utf8",
@@ -158,10 +171,10 @@ async function main() {
   }
   const table = lines.join("\n");
   console.log(table);
-  const md = `# closql benchmark: streaming ${fmt(ROWS)} rows
+  const md = `# closql benchmark: streaming ${fmt(ROWS)} ${WIDE ? "wide " : ""}rows
 
-\`node bench/stream.js\` (after \`npm run build\`). Each contender reads the same ${fmt(ROWS)} rows of 6 columns
-(int4, text of ~30 characters, timestamptz, int8, float8, bool) in \`id\` order and maps each row to an
+\`node bench/stream.js${WIDE ? " --wide" : ""}\` (after \`npm run build\`). Each contender reads the same ${fmt(ROWS)} rows of 6 columns
+(int4, text of ~${WIDE ? "2,030" : "30"} characters, timestamptz, int8, float8, bool) in \`id\` order and maps each row to an
 object with the same mapper; every measurement is a fresh Node process with one connection.
 
 \`\`\`sql
@@ -186,12 +199,13 @@ host, load average ${os
 Date: ${new Date().toISOString().slice(0, 10)}.
 `;
   fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, "results", "stream.md"), md);
+  fs.writeFileSync(path.join(__dirname, "results", `${OUT}.md`), md);
   fs.writeFileSync(
-    path.join(__dirname, "results", "stream.json"),
-    JSON.stringify({ rows: ROWS, rounds: ROUNDS, serverVersion, runs: Object.fromEntries(runs) }, null, 2) + "\n",
+    path.join(__dirname, "results", `${OUT}.json`),
+    JSON.stringify({ rows: ROWS, wide: WIDE, rounds: ROUNDS, serverVersion, runs: Object.fromEntries(runs) }, null, 2) +
+      "\n",
   );
-  console.log("\nwritten: bench/results/stream.md, bench/results/stream.json");
+  console.log(`\nwritten: bench/results/${OUT}.md, bench/results/${OUT}.json`);
 }
 
 if (args[0] === "--child") {

@@ -27,13 +27,13 @@ export interface StreamOptions {
 }
 
 /**
- * Rows per FETCH. Measured with bench/stream.js (1,000,000 rows of 6 narrow columns, each run a fresh
- * process; bench/results/stream.md), CPU time of the Node process / of the PostgreSQL backend and the
- * process's peak RSS: batch 100: 7.0 s / 2.1 s / 109 MB (a round trip per 100 rows: the server's
- * per-FETCH work doubles); 1000: 4.8 s / 1.0 s / 115 MB; 10000: 4.2 s / 0.9 s / 137 MB; reading the
- * whole result at once with pg: 5.9 s / 1.0 s / 517 MB. Past 1000 the gain is about 10% of CPU while
- * the batch held in memory grows tenfold, which for wide rows (2 kB each: 20 MB per batch, plus the
- * garbage collector's lag) is what a stream is meant to avoid. 1000 is the knee.
+ * Rows per FETCH, chosen with bench/stream.js (each run a fresh process; bench/results/stream.md and
+ * stream-wide.md). 1,000,000 narrow rows (6 columns), CPU of the Node process / of the PostgreSQL
+ * backend / peak RSS: batch 100: 7.4 s / 2.1 s / 109 MB (the server's per-FETCH overhead doubles its
+ * work); 1000: 5.7 s / 1.25 s / 115 MB; 10000: 5.1 s / 1.05 s / 132 MB (pg reading the whole result:
+ * 5.8 s / 0.9 s / 517 MB). 100,000 rows of ~2 kB: 1000 and 10000 cost the same CPU (1.42 s), but
+ * 10000 peaks at 191 MB against 139 MB. Past 1000 the CPU saved is at most ~12% while the batch held
+ * in memory grows tenfold with the rows' width, which is what a stream is meant to bound.
  */
 export const DEFAULT_BATCH_SIZE = 1000;
 
