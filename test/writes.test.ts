@@ -17,6 +17,9 @@ import {
   timestamptz,
   uuid,
   UniqueViolation,
+  Query,
+  QueryCanceled,
+  ClosqlError,
 } from "closql";
 import { openTestDatabase, TestDatabase } from "./support/database";
 
@@ -214,6 +217,86 @@ describe("writes", () => {
       (e: unknown) =>
         e instanceof UniqueViolation && /^test\/writes\.test\.ts:\d+$/.test(e.source!) && e.sql.includes("$1"),
     );
+  });
+
+  test("a write on a query built elsewhere takes the helper's conditions, and refuses to run without any", async () => {
+    const onlyActive = <Q extends Query<typeof accounts>>(q: Q): Q => q.where((a) => a.active) as Q;
+    await t.db.accounts.insertMany([
+      { email: "h1@x", name: "H", active: true },
+      { email: "h2@x", name: "H", active: false },
+    ]);
+    const n = await onlyActive(t.db.accounts)
+      .where((a) => a.name === "H")
+      .update({ name: "H2" });
+    assert.equal(n, 1);
+    assert.equal(t.last().sql, `UPDATE "accounts" SET "name" = $1 WHERE "active" AND "name" = 'H'`);
+    assert.deepEqual(
+      (
+        await t.db.accounts
+          .where((a) => a.email.startsWith("h"))
+          .orderBy((a) => a.email)
+          .all()
+      ).map((a) => a.name),
+      ["H2", "H"],
+    );
+    const everything: Query<typeof accounts> = t.db.accounts;
+    const before = t.events.length;
+    await assert.rejects(
+      everything.delete(),
+      (e: unknown) => e instanceof ClosqlError && /without where/.test((e as Error).message),
+    );
+    await assert.rejects(everything.limit(1).delete(), /cannot follow \.limit\(\)/);
+    assert.equal(t.events.length, before, "nothing was sent");
+  });
+
+  test("upsert on a named constraint", async () => {
+    const first = await t.db.accounts.upsert(
+      { email: "c@constraint", name: "A" },
+      { constraint: "accounts_email_key" },
+    );
+    const second = await t.db.accounts.upsert(
+      { email: "c@constraint", name: "B" },
+      { constraint: "accounts_email_key", update: (old, proposed) => ({ name: old.name + proposed.name }) },
+    );
+    assert.equal(
+      t.last().sql,
+      `INSERT INTO "accounts" ("email", "name") VALUES ($1, $2) ON CONFLICT ON CONSTRAINT "accounts_email_key" DO UPDATE SET "name" = "accounts"."name" || "excluded"."name" RETURNING ${COLUMNS}`,
+    );
+    assert.deepEqual([second.id, second.name], [first.id, "AB"]);
+  });
+
+  test("reads and writes take { signal, timeoutMs }: a lock wait past its timeout is canceled", async () => {
+    const row = await t.db.accounts.insert({ email: "lock@x", name: "L" });
+    await assert.rejects(
+      t.db.accounts.where((a) => a.id === row.id).all({ signal: AbortSignal.abort() }),
+      (e: unknown) => e instanceof QueryCanceled,
+    );
+    if (process.env.CLOSQL_EMBEDDED === "1") return; // one session: no lock can wait
+    await t.db.transaction(async (tx) => {
+      await tx.accounts
+        .where((a) => a.id === row.id)
+        .forUpdate()
+        .one();
+      // Another connection waits for the lock until its timeout cancels it on the server.
+      const started = Date.now();
+      await t.db.outsideTransaction(() =>
+        assert.rejects(
+          t.db.accounts
+            .where((a) => a.id === row.id)
+            .forUpdate()
+            .all({ timeoutMs: 200 }),
+          (e: unknown) => e instanceof QueryCanceled,
+        ),
+      );
+      assert.ok(Date.now() - started < 5000);
+      await t.db.outsideTransaction(() =>
+        assert.rejects(
+          // Waits for the transaction holding the same key to end.
+          t.db.accounts.insert({ email: "pending@x", name: "waits" }, { timeoutMs: 200 }),
+          (e: unknown) => e instanceof QueryCanceled,
+        ),
+      );
+    });
   });
 
   test("row locks compile into the statement", async () => {
