@@ -89,3 +89,40 @@ test("the README operator table is what the transformer compiles, and runs on th
     await t.close();
   }
 });
+
+test("the README's write table is what the transformer compiles, and prepares on the server", async () => {
+  const rows = readmeTable("write-table", /^\| `/).map((cells) => ({ call: code(cells[0]), sql: code(cells[1]) }));
+  assert.ok(rows.length >= 10, `found ${rows.length} rows`);
+  const dir = path.join(root, "test/fixtures/.generated");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "readme-writes.ts");
+  fs.writeFileSync(
+    file,
+    [
+      `import { connect } from "closql";`,
+      `import { schema } from "../../../examples/src/schema";`,
+      `export function writes(db: ReturnType<typeof connect<typeof schema>>, x: string, n: number) {`,
+      `  return [`,
+      ...rows.map((r) => `    ${r.call},`),
+      `  ];`,
+      `}`,
+    ].join("\n"),
+  );
+  const { diagnostics, statements } = compileWithClosql([file]);
+  assert.deepEqual(diagnostics, [], "every documented row compiles");
+  assert.equal(statements.length, rows.length);
+  const columns = `"id", "email", "name", "nickname", "role", "age", "tags", "meta", "karma", "created_at"`;
+  statements.forEach((s, i) =>
+    assert.equal(s.sql.split(columns).join("*"), rows[i].sql, `README row \`${rows[i].call}\``),
+  );
+  const { schema } = require(path.join(root, "examples/dist/schema.js")) as { schema: Schema };
+  const t = await openTestDatabase(schema);
+  try {
+    for (const [i, s] of statements.entries()) {
+      await t.db.execute(`PREPARE readme_w${i} AS ${s.sql}`);
+      await t.db.execute(`DEALLOCATE readme_w${i}`);
+    }
+  } finally {
+    await t.close();
+  }
+});

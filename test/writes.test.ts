@@ -197,6 +197,25 @@ describe("writes", () => {
     assert.equal(none, undefined);
   });
 
+  test("raw SQL: values bound, identifiers quoted, errors carry the source line", async () => {
+    const evil = "x'); DROP TABLE accounts; --";
+    const rows = await t.db.sql<{ v: string }>`SELECT ${evil}::text AS v`;
+    assert.deepEqual(rows, [{ v: evil }]);
+    assert.deepEqual(t.last().params, [evil]);
+    await t.db.accounts.insert({ email: "raw@x", name: "R" });
+    const column = t.db.sql.identifier("email");
+    const got = await t.db.sql<{
+      email: string;
+    }>`SELECT ${column} FROM ${t.db.sql.identifier("accounts")} WHERE ${column} = ${"raw@x"}`;
+    assert.equal(t.last().sql, `SELECT "email" FROM "accounts" WHERE "email" = $1`);
+    assert.deepEqual(got, [{ email: "raw@x" }]);
+    await assert.rejects(
+      t.db.sql`INSERT INTO accounts (email, name) VALUES (${"raw@x"}, ${"again"})`,
+      (e: unknown) =>
+        e instanceof UniqueViolation && /^test\/writes\.test\.ts:\d+$/.test(e.source!) && e.sql.includes("$1"),
+    );
+  });
+
   test("row locks compile into the statement", async () => {
     await t.db.accounts
       .where((a) => a.id > 0)

@@ -6,6 +6,9 @@ export type { Table, AnyTable, RowOf, InsertOf, IndexSpec, PrimaryKeySpec, Check
 export { relations } from "./schema/relations";
 export type { Schema, Relation } from "./schema/relations";
 export { renderDdl, renderDrop } from "./schema/ddl";
+export { columnValueProblem, columnChecker, assertColumnValue } from "./schema/validate";
+export type { ParseOptions } from "./schema/validate";
+export type { JsonSchema, JsonSchemaOptions } from "./schema/json-schema";
 export { connect } from "./runtime/connect";
 export type { ConnectOptions, Database, DatabaseMethods } from "./runtime/connect";
 export { Query, TableQuery } from "./runtime/query";
@@ -20,6 +23,8 @@ export type {
 } from "./runtime/query";
 export type { CompiledWrite, CompiledInsertMany, WritePlanParts, PlannedAssignment } from "./runtime/write";
 export { ColumnValueError } from "./runtime/encode";
+export { SqlIdentifier } from "./runtime/raw-sql";
+export type { RawSql } from "./runtime/raw-sql";
 export type { ColumnCodec } from "./runtime/encode";
 export type { QueryEvent } from "./runtime/executor";
 export type { CompiledRead, CompiledStep, CompiledReadPlan, RowMapper } from "./runtime/compiled";

@@ -162,6 +162,19 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
         [links.root, ...links.links.flatMap((l) => [...l.call.arguments])].forEach(visitExpression);
         return node;
       }
+      // `db.sql\`…\``: the raw SQL tag learns where it was written, for errors and events.
+      if (ts.isTaggedTemplateExpression(node) && isRawSqlTag(node.tag)) {
+        const f = context.factory;
+        const tag = f.createCallExpression(f.createPropertyAccessExpression(node.tag, "$at"), undefined, [
+          f.createStringLiteral(out.sourceOf(node)),
+        ]);
+        return f.updateTaggedTemplateExpression(
+          node,
+          tag,
+          node.typeArguments,
+          visitExpression(node.template as ts.Expression) as never,
+        );
+      }
       // A query method reached here is not the callee of a compiled call: it would run uncompiled.
       const reference = methodReference(node);
       if (reference) host.report(refusalDiagnostic(reference, file));
@@ -170,6 +183,15 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
 
     return out.finish(ts.visitEachChild(file, visit, context));
   };
+
+  /** `db.sql` of closql's Database (also a transaction's). */
+  function isRawSqlTag(tag: ts.Expression): boolean {
+    return (
+      ts.isPropertyAccessExpression(tag) &&
+      tag.name.text === "sql" &&
+      schema.isDatabase(checker.getTypeAtLocation(tag.expression))
+    );
+  }
 
   /** Is `node` a query: a call or reference of a query method, or a chain's root (for the strict check)? */
   function isQueryNode(node: ts.Node): boolean {

@@ -3,6 +3,7 @@ import type { AnyTable } from "../schema/table";
 import type { Schema } from "../schema/relations";
 import { Executor, QueryEvent } from "./executor";
 import { TableQuery } from "./query";
+import { RawSql, rawSql } from "./raw-sql";
 import { pinnedSessions } from "./session";
 import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 
@@ -47,7 +48,7 @@ export interface DatabaseMethods {
    * Raw SQL escape hatch: ``db.sql<Row>`SELECT … WHERE id = ${id}` ``. Interpolated values are always
    * bound as parameters, never spliced into the text. Rows come back as pg returns them (column names as keys).
    */
-  sql<Row = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Row[]>;
+  readonly sql: RawSql;
   /**
    * Runs SQL text as it is, e.g. the statements of `renderDdl(schema)` or a migration. Never build
    * this text from input: use `db.sql` for anything with values.
@@ -76,11 +77,7 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
   for (const [key, table] of Object.entries(options.schema.tables)) db[key] = new TableQuery(executor, table.$name);
   const methods: DatabaseMethods = {
     pool,
-    async sql(strings: TemplateStringsArray, ...values: unknown[]) {
-      const text = strings.reduce((acc, s, i) => acc + `$${i}` + s);
-      const result = await executor.run(text, values, undefined, undefined, undefined);
-      return result.rows;
-    },
+    sql: rawSql(executor),
     async execute(text: string) {
       await executor.run(text, [], undefined, undefined, undefined);
     },

@@ -92,3 +92,48 @@ export function toClosqlError(error: unknown, sql: string, source: string | unde
   const Ctor = bySqlState[e.code] ?? DatabaseError;
   return new Ctor(e, sql, source);
 }
+
+/** What is wrong with one field, in `ValidationError.issues`. */
+export type ValidationIssueCode =
+  /** A NOT NULL column without a default is missing (or `undefined`). */
+  | "required"
+  /** `null` for a NOT NULL column, or a null array element. */
+  | "null"
+  /** Not the JavaScript type (or JSON form) the column takes. */
+  | "type"
+  /** A string that is not the column's text form: a date, uuid, decimal, base64, int8 string. */
+  | "format"
+  /** A number, bigint, decimal or timestamp outside what the column holds (or holds exactly). */
+  | "range"
+  /** Not one of the enum's labels. */
+  | "enum"
+  /** Longer than varchar(n), in characters (code points) as PostgreSQL counts them. */
+  | "too_long"
+  /** A string with NUL or a lone UTF-16 surrogate, which PostgreSQL rejects or changes. */
+  | "unrepresentable"
+  /** A key of the input that is not a column (with `unknownKeys: "reject"`, the default). */
+  | "unknown_key";
+
+export interface ValidationIssue {
+  /** The column key, then array indexes and JSON keys below it: `tags[2]`, `meta.plan`; `""` for the input itself. */
+  readonly path: string;
+  readonly code: ValidationIssueCode;
+  /** What is wrong, without the value (which may be long or secret): `expected an integer, got string`. */
+  readonly message: string;
+}
+
+/**
+ * Input that does not fit a table's declaration: from `table.parse(input)`, or a value a write would
+ * bind that is not its column's type. `issues` lists every problem; the message names each field (the
+ * first ten) but never echoes input values.
+ */
+export class ValidationError extends ClosqlError {
+  constructor(
+    message: string,
+    readonly issues: readonly ValidationIssue[],
+    /** The table's SQL name, when known. */
+    readonly table?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,8 @@
 import { AnyColumn, Column, ColumnMeta } from "./column";
 import { snakeCase } from "../sql/identifiers";
+import { ClosqlError } from "../runtime/errors";
+import { parseInsert, ParseOptions } from "./validate";
+import { JsonSchema, JsonSchemaOptions, tableJsonSchema } from "./json-schema";
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
@@ -78,6 +81,15 @@ export interface TableMeta<N extends string, C extends Record<string, AnyColumn>
   /** Phantom: the insert type, `typeof users.$insert`. */
   readonly $insert: InsertOf<C>;
   readonly $extras: readonly (IndexSpec | PrimaryKeySpec | CheckSpec)[];
+  /**
+   * The insert object for `input` (typically `JSON.parse` of a request body), with JSON's forms
+   * converted where that is lossless (an ISO string to a Date, a digit string to a bigint, base64 to
+   * bytes), or a `ValidationError` whose `issues` list every bad field. Never returns a key that is
+   * not a column. See the README's "Validation".
+   */
+  parse(input: unknown, options?: ParseOptions): InsertOf<C>;
+  /** JSON Schema (draft 2020-12) of the insert body `parse` accepts, or of a row: HTTP validation, OpenAPI. */
+  jsonSchema(options?: JsonSchemaOptions): JsonSchema;
 }
 
 export type Table<N extends string, C extends Record<string, AnyColumn>> = TableMeta<N, C> & {
@@ -96,6 +108,17 @@ export function table<N extends string, C extends Record<string, AnyColumn>>(
 ): Table<N, C> {
   const bound = {} as Record<string, AnyColumn>;
   const result = { $name: name, $columns: bound } as unknown as Table<N, C> & { $extras: TableExtra[] };
+  for (const key of Object.keys(columns)) {
+    // Columns are properties of the table object, beside its own members.
+    if (key === "parse" || key === "jsonSchema" || key === "__proto__" || key.startsWith("$"))
+      throw new ClosqlError(
+        `closql: table "${name}" cannot have a column keyed "${key}": ${key.startsWith("$") ? "keys starting with $ are reserved for closql" : `"${key}" is a method of the table object`}; use another key and .name("${key.replace(/^\$/, "")}") for the SQL name`,
+      );
+  }
+  Object.defineProperties(result, {
+    parse: { value: (input: unknown, options?: ParseOptions) => parseInsert(name, bound, input, options) },
+    jsonSchema: { value: (options?: JsonSchemaOptions) => tableJsonSchema(name, bound, options) },
+  });
   for (const [key, col] of Object.entries(columns)) {
     bound[key] = new Column({ ...col.config, table: result as unknown as AnyTable, key });
     (result as any)[key] = bound[key];

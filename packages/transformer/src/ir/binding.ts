@@ -57,6 +57,7 @@ export interface ColumnCodecData {
   readonly sqlType: string;
   readonly nullable: boolean;
   readonly labels?: readonly string[];
+  readonly int8?: "bigint" | "number";
 }
 
 export const bindValue = (expr: ts.Expression, via: BindVia = { kind: "value" }): Binding => ({ expr, via });

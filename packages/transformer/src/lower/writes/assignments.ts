@@ -17,6 +17,7 @@ export function codecOf(table: TableInfo, column: ColumnInfo): ColumnCodecData {
     sqlType: column.sqlType,
     nullable: column.nullable,
     ...(column.enumLabels ? { labels: column.enumLabels } : {}),
+    ...(column.int8 ? { int8: column.int8 } : {}),
   };
 }
 
