@@ -11,11 +11,25 @@ import type pg from "pg";
  * - `extra_float_digits = 3`: every float8 arrives with all its digits (at 0, `0.1 + 0.2` would come
  *   back as `0.3`); PostgreSQL 12+ then sends the shortest exact form.
  * `TimeZone` is left alone (it is the user's): closql's SQL and decoding do not depend on it.
+ * With `connect({ statementTimeoutMs })`, `statement_timeout` is pinned too (so it holds on a pool
+ * the user passes in, whatever its connections were configured with).
  */
 const PIN = "SET DateStyle = ISO; SET extra_float_digits = 3";
 
+/** Settings the user asked `connect()` for, pinned with closql's own. */
+export interface SessionSettings {
+  readonly statementTimeoutMs?: number;
+}
+
+/** The statement that pins `settings` (integers checked by connect(): nothing else reaches the text). */
+function pinStatement(settings: SessionSettings): string {
+  const { statementTimeoutMs } = settings;
+  return statementTimeoutMs === undefined ? PIN : `${PIN}; SET statement_timeout = ${statementTimeoutMs}`;
+}
+
 interface Session {
-  pinned: boolean;
+  /** The pin statement last run on the connection, or undefined when it must run again. */
+  pinned: string | undefined;
 }
 
 const sessions = new WeakMap<pg.PoolClient, Session>();
@@ -26,20 +40,21 @@ const sessions = new WeakMap<pg.PoolClient, Session>();
  * made through `db.execute`, `db.sql` or the user's own code is seen before closql's next statement.
  * `extra_float_digits` is not reported: changing it on a connection closql uses is not supported.
  */
-export async function pinSession(client: pg.PoolClient): Promise<void> {
+export async function pinSession(client: pg.PoolClient, pin: string = PIN): Promise<void> {
   let session = sessions.get(client);
   if (!session) {
-    const s: Session = { pinned: false };
+    const s: Session = { pinned: undefined };
     session = s;
     sessions.set(client, s);
     const connection = (client as { connection?: EventEmitter }).connection;
     connection?.on("parameterStatus", (m: { parameterName: string; parameterValue: string }) => {
-      if (m.parameterName === "DateStyle" && !m.parameterValue.startsWith("ISO")) s.pinned = false;
+      if (m.parameterName === "DateStyle" && !m.parameterValue.startsWith("ISO")) s.pinned = undefined;
     });
   }
-  if (session.pinned) return;
-  await client.query(PIN);
-  session.pinned = true;
+  // Another closql Database on the same pool may have pinned other settings (a different timeout).
+  if (session.pinned === pin) return;
+  await client.query(pin);
+  session.pinned = pin;
 }
 
 /**
@@ -47,13 +62,14 @@ export async function pinSession(client: pg.PoolClient): Promise<void> {
  * `query()` is what `pool.query` does (check out, run, release — with the error, so a failed
  * connection is not reused) on a pinned client. Everything else is the pool itself.
  */
-export function pinnedSessions(pool: pg.Pool): pg.Pool {
+export function pinnedSessions(pool: pg.Pool, settings: SessionSettings = {}): pg.Pool {
+  const pin = pinStatement(settings);
   const connect = async (): Promise<pg.PoolClient> => {
     const client = await pool.connect();
     // A connection that fails while checked out emits "error"; the failed query reports it.
     client.on("error", ignore);
     try {
-      await pinSession(client);
+      await pinSession(client, pin);
     } catch (e) {
       client.release(e instanceof Error ? e : new Error(String(e)));
       throw e;

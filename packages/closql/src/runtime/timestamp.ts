@@ -105,7 +105,8 @@ export function unrepresentable(x: unknown): boolean {
 function representable(s: string): string {
   if (UNREPRESENTABLE.test(s)) {
     throw new UnrepresentableValueError(
-      `closql: a string parameter holds a NUL character or a lone UTF-16 surrogate, which PostgreSQL text cannot hold (${JSON.stringify(s.slice(0, 40))})`,
+      // The value stays out of the message, as in every closql error (it may be personal data).
+      "closql: a string parameter holds a NUL character or a lone UTF-16 surrogate, which PostgreSQL text cannot hold",
     );
   }
   return s;

@@ -4,7 +4,7 @@ import type { RowMapper } from "./compiled";
 import type { ColumnCodec } from "./encode";
 import { encodeElement } from "./encode";
 import { ClosqlError } from "./errors";
-import type { Executor, RunOptions } from "./executor";
+import { Executor, RunOptions } from "./executor";
 import { statementName } from "./statements";
 
 /** What a write gives back. */
@@ -193,6 +193,21 @@ export async function runInsertMany(
     group.indexes.push(i);
     group.values.push(values);
   });
+  const statements = [...groups.values()].reduce((n, g) => n + Math.ceil(g.indexes.length / INSERT_MANY_CHUNK), 0);
+  // Several statements are one unit: all rows or none. Inside a transaction they already are.
+  if (statements > 1 && executor.transaction === undefined) {
+    return atomically(executor, (own) => insertGroups(own, plan, groups, out, options));
+  }
+  return insertGroups(executor, plan, groups, out, options);
+}
+
+async function insertGroups(
+  executor: Executor,
+  plan: CompiledInsertMany,
+  groups: Map<string, { indexes: number[]; values: (readonly unknown[])[] }>,
+  out: unknown[],
+  options: RunOptions | undefined,
+): Promise<unknown[]> {
   for (const [shape, group] of groups) {
     const columns = plan.columns.filter((_, c) => shape[c] === "1");
     const text = insertManyText(plan.table, columns, plan.returning);
@@ -211,4 +226,22 @@ export async function runInsertMany(
     }
   }
   return out;
+}
+
+/** Runs `fn` on an executor of one connection of `executor`'s pool, in a transaction of its own. */
+async function atomically<T>(executor: Executor, fn: (own: Executor) => Promise<T>): Promise<T> {
+  const client = await executor.checkout();
+  const own = new Executor(client, executor.options);
+  let failure: Error | undefined;
+  try {
+    await own.control("BEGIN");
+    const result = await fn(own);
+    await own.control("COMMIT");
+    return result;
+  } catch (error) {
+    await own.control("ROLLBACK").catch((e: Error) => (failure = e));
+    throw error;
+  } finally {
+    client.release(failure);
+  }
 }
