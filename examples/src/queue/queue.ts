@@ -8,12 +8,12 @@ import { schema, Task, TaskPayload } from "./schema";
 export const CHANNEL = "tasks";
 
 /**
- * closql's Database for the queue's schema. `transaction`, `listen` and `notify` are the calls of
- * DESIGN.md §2 (Writing); `tx` has the same type as `db`.
+ * closql's Database for the queue's schema (`tx` in `db.transaction(async (tx) => …)` has the same
+ * type), with `listen`/`notify` (DESIGN.md §2, Writing).
  */
-export type QueueDb = Database<typeof schema> & QueueMethods;
-export interface QueueMethods {
-  transaction<T>(fn: (tx: QueueDb) => Promise<T>): Promise<T>;
+export type QueueDb = Database<typeof schema> & ListenNotify;
+// TODO(issue 8): `Database` has listen/notify once they are on main: QueueDb is then `Database<typeof schema>`.
+export interface ListenNotify {
   /** Resolves to the unlisten function. */
   listen(channel: string, handler: (payload: string) => unknown): Promise<() => Promise<void>>;
   notify(channel: string, payload?: string): Promise<void>;
