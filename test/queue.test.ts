@@ -26,7 +26,7 @@ interface TaskRow {
   lockedBy: string | null;
   lastError: string | null;
 }
-/** The queue's database: closql's Database of examples/src/queue/schema.ts with transaction/listen/notify. */
+/** The queue's database: closql's Database of examples/src/queue/schema.ts. */
 type QueueDb = { close(): Promise<void>; sql(strings: TemplateStringsArray, ...values: unknown[]): Promise<any[]> };
 type Outcome = "done" | "queued" | "failed" | "lost";
 interface Bell {
@@ -58,8 +58,6 @@ interface QueueModule {
 }
 const queue: QueueModule = require("../../examples/dist/queue/queue");
 const { schema }: { schema: Schema } = require("../../examples/dist/queue/schema");
-// TODO(issue 8): drop once db.transaction/listen/notify are on main (the example's stand-in until then).
-const { withQueueMethods }: { withQueueMethods(db: unknown): QueueDb } = require("../../examples/dist/queue/interim");
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,7 +91,7 @@ describe("job queue (examples/src/queue)", () => {
     await pool.query(
       `CREATE TABLE executions (task_id integer NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`,
     );
-    db = withQueueMethods(connect({ schema, pool }));
+    db = connect({ schema, pool }) as unknown as QueueDb;
   });
   after(async () => {
     await db?.close();
@@ -322,7 +320,7 @@ describe("job queue (examples/src/queue)", () => {
         max: 2,
         options: `-c search_path=${namespace}`,
       });
-      const other = withQueueMethods(connect({ schema, pool: otherPool }));
+      const other = connect({ schema, pool: otherPool }) as unknown as QueueDb;
       try {
         await sleep(300); // the worker found the queue empty and sleeps on the doorbell
         const enqueuedAt = Date.now();

@@ -356,6 +356,17 @@ describe("transactions", () => {
       { retry: { baseDelayMs: 1 } },
     );
     assert.equal(value, 3);
+    // A callback that caught the serialization failure and returned is retried too.
+    runs = 0;
+    const caught = await t.db.transaction(
+      async (tx) => {
+        if (++runs === 1)
+          await tx.execute("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$").catch(() => {});
+        return runs;
+      },
+      { retry: { baseDelayMs: 1 } },
+    );
+    assert.equal(caught, 2);
   });
 
   /**

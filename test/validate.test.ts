@@ -1,5 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import {
@@ -29,10 +31,12 @@ import {
   timestamp,
   timestamptz,
   uuid,
+  valueChecker,
   ValidationError,
   ValidationIssue,
   varchar,
 } from "closql";
+import * as closql from "closql";
 import { openTestDatabase, TestDatabase } from "./support/database";
 
 // ---------------------------------------------------------------------------------------------
@@ -404,6 +408,14 @@ describe("parse", () => {
     ]);
     assert.deepStrictEqual(one("doc", [undefined]), [issue("doc[0]", "type", "undefined is not a JSON value")]);
     assert.deepStrictEqual(one("doc", 1n), [issue("doc", "type", "bigint is not a JSON value")]);
+    // Depth is bounded (this check and PostgreSQL's parser both recurse): an error, not a stack overflow.
+    const deep = JSON.parse("[".repeat(100000) + "]".repeat(100000));
+    const found = one("doc", deep);
+    assert.equal(found.length, 1);
+    assert.equal(found[0].path, "doc" + "[0]".repeat(1000));
+    assert.equal(found[0].message, "nested deeper than 1000 levels");
+    assert.deepStrictEqual(one("doc", JSON.parse("[".repeat(999) + "]".repeat(999))), []);
+    assert.equal(columnValueProblem(things.doc, deep)?.endsWith("[0]: nested deeper than 1000 levels"), true);
     assert.deepStrictEqual(one("doc", new Map()), [issue("doc", "type", "a Map is not a plain JSON value")]);
   });
 
@@ -510,6 +522,14 @@ describe("columnValueProblem: the write path's check", () => {
         e.message === "closql: invalid v_things: tags[1]: expected a string, got number" &&
         e.issues[0].path === "tags[1]",
     );
+    // From the facts alone (a compiled write's per-column constant): the same rules.
+    const facts = { sqlType: "bigint", nullable: false, int8: "number" as const };
+    assert.equal(valueChecker(facts), valueChecker(facts));
+    assert.equal(valueChecker(facts)(12), undefined);
+    assert.equal(valueChecker(facts)(12n), "expected an integer, got bigint");
+    const moods = { sqlType: '"v_mood"[]', nullable: true, labels: ["sad", "ok"] };
+    assert.equal(valueChecker(moods)(["ok", "angry"]), '[1]: expected one of "sad", "ok"');
+    assert.equal(valueChecker(moods)(null), undefined);
     // A column refined from a checked one does not inherit its checker.
     const plain = integer();
     assert.equal(columnValueProblem(plain, null), "must not be null (the column is NOT NULL)");
@@ -911,6 +931,27 @@ describe("round trip through PostgreSQL", () => {
     assert.ok(checked >= 100, `only ${checked} bodies`);
   });
 
+  test("what parse accepts, the compiled insert stores and returns equal", async () => {
+    const random = rng(4);
+    let checked = 0;
+    for (let n = 0; n < 400 && checked < 150; n++) {
+      let parsed: typeof things.$insert;
+      try {
+        parsed = things.parse(generateBody(random));
+      } catch {
+        continue;
+      }
+      checked++;
+      delete parsed.id;
+      const stored: Record<string, unknown> = await t.db.things.insert(parsed);
+      for (const [key, value] of Object.entries(parsed)) {
+        const column = (things.$columns as Record<string, AnyColumn>)[key];
+        assert.deepStrictEqual(stored[key], storedForm(value, column), `${key}: ${show(value)}`);
+      }
+    }
+    assert.ok(checked >= 100, `only ${checked} bodies`);
+  });
+
   test("PostgreSQL's canonical forms: what the round trip normalizes, stated", async () => {
     const back = await roundTrip(
       things.parse({ ...base, price: "007.5", amount: "-0.0", r: 0.123456789, meta: JSON.parse("[-0]") }),
@@ -1050,3 +1091,35 @@ function canonicalNumeric(s: string, sqlType: string): string {
   const negative = s.startsWith("-") && /[1-9]/.test(int + frac);
   return `${negative ? "-" : ""}${int}${frac ? `.${frac}` : ""}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The README's table of JSON forms.
+// ---------------------------------------------------------------------------------------------
+
+test("the README's validation table: each JSON form parses to what it says, each refused value is refused", () => {
+  const readme = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
+  const body = readme.split("<!-- validation-table:start -->")[1].split("<!-- validation-table:end -->")[0];
+  const rows = body
+    .split("\n")
+    .filter((l) => l.startsWith("| `"))
+    .map((l) =>
+      l
+        .split("|")
+        .slice(1, -1)
+        .map((c) => /^\s*`(.*)`\s*$/.exec(c)![1]),
+    );
+  assert.ok(rows.length >= 15);
+  // The declarations and results are JavaScript written in the README: evaluated with closql's builders in scope.
+  const names = Object.keys(closql).filter((k) => /^[a-z]/.test(k));
+  const evaluate = (js: string) => new Function(...names, `return (${js});`)(...names.map((k) => (closql as any)[k]));
+  for (const [declaration, json, gives, refused] of rows) {
+    const t = table("readme_t", { c: evaluate(declaration) as AnyColumn });
+    assert.deepStrictEqual(t.parse({ c: JSON.parse(json) }).c, evaluate(gives), `${declaration} ← ${json}`);
+    assert.throws(() => t.parse({ c: JSON.parse(refused) }), ValidationError, `${declaration} ← ${refused}`);
+    // The JSON Schema agrees on both.
+    const validate = makeAjv().compile(t.jsonSchema());
+    assert.equal(validate({ c: JSON.parse(json) }), true, `schema: ${declaration} ← ${json}`);
+    const nested = declaration === "jsonb()"; // the documented difference: strings inside jsonb
+    assert.equal(validate({ c: JSON.parse(refused) }), nested, `schema: ${declaration} ← ${refused}`);
+  }
+});

@@ -6,7 +6,6 @@ import { connect, renderDdl, renderDrop, QueryEvent } from "closql";
 import { openDatabase } from "../../../tools/database";
 import { schema, Task } from "./schema";
 import { Doorbell, enqueue, requeueExpired, startWorker, Handler } from "./queue";
-import { withQueueMethods } from "./interim";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,14 +36,12 @@ async function main() {
       : `Running on ${database.url.replace(/\/\/[^@]*@/, "//")}`,
   );
   const statements = new Map<string, QueryEvent>();
-  const db = withQueueMethods(
-    connect({
-      schema,
-      url: database.url,
-      poolSize: database.poolSize,
-      onQuery: (e) => e.source && !statements.has(e.source) && statements.set(e.source, e),
-    }),
-  );
+  const db = connect({
+    schema,
+    url: database.url,
+    poolSize: database.poolSize,
+    onQuery: (e) => e.source && !statements.has(e.source) && statements.set(e.source, e),
+  });
   try {
     for (const statement of [...renderDrop(schema), ...renderDdl(schema)]) await db.execute(statement);
 

@@ -7,17 +7,8 @@ import { schema, Task, TaskPayload } from "./schema";
 /** The channel enqueue notifies and workers listen on. */
 export const CHANNEL = "tasks";
 
-/**
- * closql's Database for the queue's schema (`tx` in `db.transaction(async (tx) => …)` has the same
- * type), with `listen`/`notify` (DESIGN.md §2, Writing).
- */
-export type QueueDb = Database<typeof schema> & ListenNotify;
-// TODO(issue 8): `Database` has listen/notify once they are on main: QueueDb is then `Database<typeof schema>`.
-export interface ListenNotify {
-  /** Resolves to the unlisten function. */
-  listen(channel: string, handler: (payload: string) => unknown): Promise<() => Promise<void>>;
-  notify(channel: string, payload?: string): Promise<void>;
-}
+/** closql's Database for the queue's schema; `tx` in `db.transaction(async (tx) => …)` has the same type. */
+export type QueueDb = Database<typeof schema>;
 
 export interface EnqueueOptions {
   /** Not before this time (a delayed task). Default: now. */

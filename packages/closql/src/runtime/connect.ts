@@ -5,6 +5,7 @@ import { ConnectionTarget, TransactionMisuseError } from "./errors";
 import { Executor, ExecutorOptions, QueryEvent, TransactionMisuse, transactionContext } from "./executor";
 import { TableQuery } from "./query";
 import { RawSql, rawSql } from "./raw-sql";
+import { checkChannel, Listener, ListenOptions, NOTIFY_SQL, NotificationHandler } from "./listen";
 import { pinnedSessions } from "./session";
 import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 import { savepoint, transaction, TransactionHost, TransactionOptions } from "./transaction";
@@ -59,6 +60,8 @@ export interface ConnectOptions<S extends Schema> {
    * (about 1 µs per statement measured on Node 20). Wrap the legitimate cases in `db.outsideTransaction`.
    */
   readonly transactionMisuse?: TransactionMisuse;
+  /** `db.listen`'s connection: `onReconnect` (re-read what missed notifications stood for), `onError`, backoff. */
+  readonly listen?: Omit<ListenOptions, "run">;
 }
 
 /**
@@ -99,7 +102,15 @@ export interface DatabaseMethods<S extends Schema = Schema> {
    * `connect({ transactionMisuse })` reports.
    */
   outsideTransaction<T>(fn: () => T): T;
-  /** Ends the pool if closql created it from `url`. On a `tx`, throws: a transaction ends with its callback. */
+  /**
+   * Calls `handler` with the payload of every notification on `channel` (exact case), on one
+   * dedicated connection that re-listens by itself after it drops. Resolves, once the server listens,
+   * to the function that stops this handler.
+   */
+  listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
+  /** `pg_notify(channel, payload)`; on a `tx`, delivered when the transaction commits. */
+  notify(channel: string, payload?: string): Promise<void>;
+  /** Ends the listening connection, and the pool if closql created it from `url`. On a `tx`, throws: a transaction ends with its callback. */
   close(): Promise<void>;
   /** The underlying pool. */
   readonly pool: pg.Pool;
@@ -153,24 +164,41 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
     transactionMisuse: misuse,
   } satisfies ExecutorOptions);
 
+  const listener = new Listener(pool, {
+    ...options.listen,
+    run: (text, params) => executor.run(text, params, undefined, undefined, undefined),
+  });
   const host: TransactionHost<Database<S>> = {
     root: executor,
     database: (txExecutor) =>
-      database(options.schema, txExecutor, pool, {
-        transaction: (fn, txOptions) => savepoint(host, txExecutor.transaction!, fn, txOptions),
-        close: async () => {
-          throw new TransactionMisuseError(
-            "closql: close() on a `tx`: a transaction ends when its callback returns (commit) or throws (rollback); close the `db`.",
-          );
+      database(
+        options.schema,
+        txExecutor,
+        pool,
+        {
+          transaction: (fn, txOptions) => savepoint(host, txExecutor.transaction!, fn, txOptions),
+          close: async () => {
+            throw new TransactionMisuseError(
+              "closql: close() on a `tx`: a transaction ends when its callback returns (commit) or throws (rollback); close the `db`.",
+            );
+          },
         },
-      }),
+        listener,
+      ),
   };
-  return database(options.schema, executor, pool, {
-    transaction: (fn, txOptions) => transaction(host, fn, txOptions),
-    close: async () => {
-      if (ownsPool) await pool.end();
+  return database(
+    options.schema,
+    executor,
+    pool,
+    {
+      transaction: (fn, txOptions) => transaction(host, fn, txOptions),
+      close: async () => {
+        await listener.close();
+        if (ownsPool) await pool.end();
+      },
     },
-  });
+    listener,
+  );
 }
 
 function ignorePoolError(): void {}
@@ -191,6 +219,7 @@ function database<S extends Schema>(
   executor: Executor,
   pool: pg.Pool,
   level: Pick<DatabaseMethods<S>, "transaction" | "close">,
+  listener: Listener,
 ): Database<S> {
   const methods: DatabaseMethods<S> = {
     pool,
@@ -200,6 +229,13 @@ function database<S extends Schema>(
     },
     transaction: level.transaction,
     outsideTransaction: (fn) => transactionContext.exit(fn),
+    listen: (channel, handler) => listener.listen(channel, handler),
+    // On this executor: inside a transaction the notification is part of it (sent at commit).
+    notify: async (channel, payload = "") => {
+      checkChannel(channel);
+      if (typeof payload !== "string") throw new TypeError("closql: notify() needs a string payload");
+      await executor.run(NOTIFY_SQL, [channel, payload], undefined, undefined, undefined);
+    },
     close: level.close,
   };
   return Object.assign(tableRoots(schema, executor), methods) as unknown as Database<S>;

@@ -195,7 +195,7 @@ export function toClosqlError(
     const target = context.target();
     const where = describeTarget(target);
     const code = (error as { code?: unknown } | null)?.code;
-    const details = { code: typeof code === "string" ? code : undefined, cause: error, sql, source };
+    const details = { code: typeof code === "string" ? code : undefined, cause: error, sql: sql || undefined, source };
     if (message === POOL_FULL_TIMEOUT)
       return new PoolTimeoutError(
         `closql: no connection to ${where} became free within the pool's connection timeout${at}`,
@@ -205,9 +205,8 @@ export function toClosqlError(
     const verb = context.connecting ? "could not connect to" : "lost the connection to";
     return new ConnectionError(`closql: ${verb} ${where}: ${message}${at}`, target, details);
   }
-  const e = error as PgErrorLike;
-  if (!e || typeof e.code !== "string" || !SQLSTATE.test(e.code))
-    return new ClosqlError(`closql: ${message}${at}`, { cause: error });
+  if (!isServerError(error)) return new ClosqlError(`closql: ${message}${at}`, { cause: error });
+  const e = error as PgErrorLike & { code: string };
   const Ctor = bySqlState[e.code] ?? DatabaseError;
   if (context.reveal) {
     const text = e.detail ? `${e.message} (${e.detail})` : e.message;
@@ -217,6 +216,16 @@ export function toClosqlError(
 }
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * An error the server sent (ErrorResponse), told by its SQLSTATE. A system error's code can look
+ * like one (`EPIPE`, `EPERM`): those carry a `syscall`.
+ */
+export function isServerError(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return typeof code === "string" && SQLSTATE.test(code) && syscall === undefined;
+}
 
 /** pg-pool's error when every connection stayed busy past `connectionTimeoutMillis`. */
 const POOL_FULL_TIMEOUT = "timeout exceeded when trying to connect";
@@ -231,8 +240,9 @@ const POOL_FULL_TIMEOUT = "timeout exceeded when trying to connect";
 export function isConnectionFailure(error: unknown): boolean {
   if (error === null || typeof error !== "object") return false;
   const { code, syscall, message } = error as { code?: unknown; syscall?: unknown; message?: unknown };
+  if (typeof syscall === "string") return true;
   if (typeof code === "string") {
-    if (SQLSTATE.test(code))
+    if (isServerError(error))
       return (
         code.startsWith("08") ||
         code.startsWith("28") ||
@@ -240,8 +250,7 @@ export function isConnectionFailure(error: unknown): boolean {
         code === "53300" ||
         code === "3D000"
       );
-    if (typeof syscall === "string" || /^E[A-Z]+$/.test(code) || /^ERR_(TLS|SSL)_|CERT|_SIGNED_/.test(code))
-      return true;
+    if (/^E[A-Z]+$/.test(code) || /^ERR_(TLS|SSL)_|CERT|_SIGNED_/.test(code)) return true;
   }
   return typeof message === "string" && PG_CONNECTION_MESSAGES.test(message);
 }

@@ -7,6 +7,7 @@ import {
   ConnectionTarget,
   ErrorContext,
   isConnectionFailure,
+  isServerError,
   queryCanceled,
   toClosqlError,
   TransactionMisuseError,
@@ -472,8 +473,3 @@ export class SerialConnection {
 }
 
 function ignoreClientError(): void {}
-
-function isServerError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
-}

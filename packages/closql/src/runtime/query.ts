@@ -123,7 +123,7 @@ export class Query<T extends AnyTable, Out = Row<T>> {
    * The rows one batch at a time over a server-side cursor: memory stays flat however many rows
    * come. Breaking out of the loop closes the cursor and releases the connection.
    */
-  stream(options?: QueryOptions & { readonly batchSize?: number }): AsyncIterableIterator<Out> {
+  stream(options?: StreamOptions): AsyncIterableIterator<Out> {
     return notCompiled("stream");
   }
 
@@ -163,10 +163,10 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     /** A thunk, so a throw while computing a value rejects the query; an array where a value awaits. */
     params: (() => readonly unknown[]) | readonly unknown[] | undefined,
     closures?: QueryEvent["closures"],
-    options?: StreamOptions,
+    options?: RunOptions & StreamOptions,
   ): any {
     if (compiled.kind === "stream") {
-      const values = () => (typeof params === "function" ? params() : (params ?? NO_PARAMS));
+      const values = typeof params === "function" ? params() : (params ?? NO_PARAMS);
       return streamRows(this.$executor, compiled.text, values, compiled.map!, compiled.source, options);
     }
     return this.$runRead(compiled, params, closures, options);
@@ -230,14 +230,14 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   }
 
   /** Joins the precompiled steps into one statement and runs it. @internal */
-  $read(plan: CompiledReadPlan, options?: StreamOptions): any {
+  $read(plan: CompiledReadPlan, options?: RunOptions & StreamOptions): any {
     const steps = this.$steps.map(({ step, params }) => ({
       kind: step.kind,
       fragment: { sql: step.sql, refs: step.refs, params },
       map: step.map,
     }));
     const { text, params, map } = foldRead(quoteIdent(this.$tableName), plan, steps, plan.kind);
-    if (plan.kind === "stream") return streamRows(this.$executor, text, () => params, map, plan.source, options);
+    if (plan.kind === "stream") return streamRows(this.$executor, text, params, map, plan.source, options);
     return this.$readFolded(plan, text, params, map, options);
   }
 

@@ -68,7 +68,9 @@ export async function transaction<D, T>(
     try {
       return await attemptTransaction(host, begin, fn);
     } catch (error) {
-      const retryable = error instanceof SerializationFailure || error instanceof DeadlockDetected;
+      // Also when the callback caught the failure and returned: the transaction could only roll back.
+      const failure = error instanceof TransactionAbortedError ? error.cause : error;
+      const retryable = failure instanceof SerializationFailure || failure instanceof DeadlockDetected;
       if (!retryable || attempt >= retry.maxAttempts) throw error;
       const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));

@@ -449,6 +449,13 @@ function enumRule(labels: readonly string[]): Rule {
  * `\u0000`). An object property whose value is `undefined` is dropped, as JSON.stringify drops it:
  * that is how TypeScript's optional properties are written, and it reads back as absent.
  */
+/**
+ * JSON.parse builds any depth, but this check recurses, and so does PostgreSQL's jsonb parser (it
+ * fails near 12,000 levels with the default max_stack_depth): a bound well inside both, so a hostile
+ * body is a ValidationError, never a stack overflow.
+ */
+const MAX_JSON_DEPTH = 1000;
+
 function jsonProblem(v: unknown, at: string, out: Problem[] | undefined, seen: unknown[]): Problem | undefined {
   const report = (p: Problem) => {
     const q = at ? p.under(at) : p;
@@ -467,6 +474,8 @@ function jsonProblem(v: unknown, at: string, out: Problem[] | undefined, seen: u
     case "object": {
       if (v === null) return undefined;
       if (seen.includes(v)) return report(new Problem("type", "a cycle is not a JSON value"));
+      if (seen.length >= MAX_JSON_DEPTH)
+        return report(new Problem("range", `nested deeper than ${MAX_JSON_DEPTH} levels`));
       let first: Problem | undefined;
       seen.push(v);
       if (Array.isArray(v)) {
@@ -782,6 +791,39 @@ export function columnValueProblem(column: AnyColumn, value: unknown): string | 
 /** The write path's check for one column, as a function to keep (see `columnValueProblem`). */
 export function columnChecker(column: AnyColumn): (value: unknown) => string | undefined {
   return validatorOf(column).check;
+}
+
+/** The facts of a column the check needs, for callers that hold these rather than the column. */
+export interface ColumnFacts {
+  /** As declared: `integer`, `varchar(20)[]`, `"role"` for an enum. */
+  readonly sqlType: string;
+  readonly nullable: boolean;
+  /** An enum's labels (for the enum and its arrays). */
+  readonly labels?: readonly string[];
+  /** For `bigint` columns: `"number"` for `{ mode: "number" }` (default `"bigint"`). */
+  readonly int8?: "bigint" | "number";
+}
+
+const byFacts = new WeakMap<ColumnFacts, ColumnValidator>();
+
+/**
+ * `columnChecker` from the facts alone (e.g. a compiled write's per-column constant), cached per
+ * facts object: call it once per column, not per value.
+ */
+export function valueChecker(facts: ColumnFacts): (value: unknown) => string | undefined {
+  let v = byFacts.get(facts);
+  if (!v) {
+    v = buildValidator({
+      sqlType: facts.sqlType,
+      nullable: facts.nullable,
+      primaryKey: false,
+      unique: false,
+      int8: facts.int8,
+      enum: facts.labels ? { name: "", values: facts.labels } : undefined,
+    });
+    byFacts.set(facts, v);
+  }
+  return v.check;
 }
 
 /**
