@@ -174,6 +174,14 @@ describe("writes", () => {
       [["V", 11, 0]],
     );
     await assert.rejects(t.db.accounts.where((x) => x.id === a.id).update((x) => ({ age: x.age! / 4 })));
+    // A computed label into an enum column; integer arithmetic into an integer column stays integer.
+    const [labelled] = await t.db.accounts
+      .where((x) => x.id === a.id)
+      .update((x) => ({ level: x.age !== null && x.age > 10 ? "high" : "low", score: x.score + 1 }))
+      .returning();
+    assert.equal(labelled.level, "high");
+    await t.db.accounts.where((x) => x.id === a.id).update((x) => ({ balance: x.balance * 2n, active: !x.active }));
+
     const gone = await t.db.accounts
       .where((x) => x.id === a.id)
       .delete()

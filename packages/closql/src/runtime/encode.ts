@@ -40,17 +40,26 @@ export class ColumnValueError extends ClosqlError {
 export function encode(value: unknown, column: ColumnCodec): unknown {
   // NULL is the server's to refuse: a NOT NULL column reports NotNullViolation with its name.
   if (value === undefined || value === null) return value;
-  const problem = checkerOf(column)(value);
+  const { check, encodeValue } = codecOf(column);
+  const problem = check(value);
   if (problem !== undefined) throw new ColumnValueError(column.label, problem);
-  return encodeChecked(value, column.sqlType);
+  return encodeValue(value);
 }
 
-const checkers = new WeakMap<ColumnCodec, (value: unknown) => string | undefined>();
+interface PreparedCodec {
+  readonly check: (value: unknown) => string | undefined;
+  readonly encodeValue: (value: unknown) => unknown;
+}
 
-/** The declaration's strict check (schema/validate.ts: the rules `parse` uses), built once per codec. */
-function checkerOf(codec: ColumnCodec): (value: unknown) => string | undefined {
-  let check = checkers.get(codec);
-  if (!check) {
+const prepared = new WeakMap<ColumnCodec, PreparedCodec>();
+
+/**
+ * What a codec does, decided once per column (codecs are hoisted constants): the declaration's strict
+ * check (schema/validate.ts: the rules `parse` uses) and the encoding of its SQL type.
+ */
+function codecOf(codec: ColumnCodec): PreparedCodec {
+  let known = prepared.get(codec);
+  if (!known) {
     const config: ColumnConfig = {
       sqlType: codec.sqlType,
       nullable: true,
@@ -59,11 +68,17 @@ function checkerOf(codec: ColumnCodec): (value: unknown) => string | undefined {
       ...(codec.int8 ? { int8: codec.int8 } : {}),
       ...(codec.labels ? { enum: { name: codec.sqlType, values: codec.labels } } : {}),
     };
-    check = validatorOf(new Column(config)).check;
-    checkers.set(codec, check);
+    const check = validatorOf(new Column(config)).check;
+    const sqlType = codec.sqlType;
+    const plain = !sqlType.endsWith("[]") && !NEEDS_ENCODING.has(baseType(sqlType));
+    known = { check, encodeValue: plain ? (v) => v : (v) => encodeChecked(v, sqlType) };
+    prepared.set(codec, known);
   }
-  return check;
+  return known;
 }
+
+/** Types whose values pg would not send as closql needs them (see encodeChecked). */
+const NEEDS_ENCODING = new Set(["jsonb", "real", "double precision", "bigint", "timestamptz", "timestamp", "bytea"]);
 
 /**
  * One row of a batch insert, for its array parameter: array and JSON values travel as text (see

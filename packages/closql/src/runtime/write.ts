@@ -71,13 +71,14 @@ export interface RuntimeCondition {
   readonly fragment: Fragment<unknown>;
 }
 
-/** Assembled statements per plan and shape: the set of given optional columns is the key. */
-const assembled = new WeakMap<WritePlanParts, Map<string, { text: string; name: string }>>();
+/** Per plan and shape: the statement, and which of the flat values go to its `$1`, `$2`, … */
+const assembled = new WeakMap<WritePlanParts, Map<string, { text: string; name: string; picks: number[] }>>();
 
 /**
  * The text and values of a write. Folded at build time: as compiled. Otherwise assembled from the
- * plan's parts, leaving out optional columns whose value is undefined, and cached per shape when no
- * helper-added step makes it one of a kind.
+ * plan's parts, leaving out optional columns whose value is undefined: once per shape (which
+ * optional columns are given), after which a call only picks its values; a write after a helper's
+ * where-steps is one of a kind and assembled each time.
  */
 export function writeStatement(
   plan: CompiledWrite,
@@ -88,58 +89,82 @@ export function writeStatement(
   const parts = plan.parts;
   if (!parts)
     throw new ClosqlError(`closql: this write cannot take where-steps added elsewhere (query at ${plan.source})`);
-  let at = 0;
+  const shape = shapeOf(parts, values);
+  if (extraWhere.length === 0) {
+    let byShape = assembled.get(parts);
+    if (!byShape) assembled.set(parts, (byShape = new Map()));
+    let known = byShape.get(shape);
+    if (!known) {
+      const { text, params: picks } = assembleWrite(partsOf(plan, parts, values, (i) => i));
+      byShape.set(shape, (known = { text, name: statementName(text), picks }));
+    }
+    const picks = known.picks;
+    const params = new Array<unknown>(picks.length);
+    for (let i = 0; i < picks.length; i++) params[i] = values[picks[i]];
+    return { text: known.text, name: known.name, params };
+  }
+  const full = partsOf<unknown>(plan, parts, values, (i) => values[i]);
+  for (const c of extraWhere) (full.where as Fragment<unknown>[]).push(c.fragment);
+  const { text, params } = assembleWrite(full);
+  return { text, name: statementName(text), params };
+}
+
+/** Which optional columns this call gives: a character per assignment. */
+function shapeOf(parts: WritePlanParts, values: readonly unknown[]): string {
   let shape = "";
-  const take = (assignments: readonly PlannedAssignment[]): Assignment<unknown>[] => {
-    const given: Assignment<unknown>[] = [];
+  let at = 0;
+  const visit = (assignments: readonly PlannedAssignment[]) => {
     for (const a of assignments) {
-      const own = values.slice(at, at + a.params);
+      shape += a.optional && values[at] === undefined ? "0" : "1";
       at += a.params;
-      if (a.optional && own[0] === undefined) {
-        shape += "0";
-        continue;
-      }
-      shape += "1";
-      given.push({ column: a.column, value: { sql: a.sql, refs: a.refs, params: own } });
+    }
+  };
+  visit(parts.assignments);
+  const action = parts.conflict?.action;
+  if (action !== undefined && action !== "nothing" && "update" in action) visit(action.update);
+  return shape;
+}
+
+/**
+ * The statement's parts for these values: each fragment's params are `param(i)` of its values' positions
+ * in the flat list (the positions themselves, to learn a shape's picks once; or the values).
+ */
+function partsOf<P>(
+  plan: CompiledWrite,
+  parts: WritePlanParts,
+  values: readonly unknown[],
+  param: (i: number) => P,
+): WriteParts<P> {
+  let at = 0;
+  const own = (n: number): P[] => {
+    const out: P[] = [];
+    for (let k = 0; k < n; k++) out.push(param(at + k));
+    at += n;
+    return out;
+  };
+  const take = (assignments: readonly PlannedAssignment[]): Assignment<P>[] => {
+    const given: Assignment<P>[] = [];
+    for (const a of assignments) {
+      const absent = a.optional && values[at] === undefined;
+      const params = own(a.params);
+      if (!absent) given.push({ column: a.column, value: { sql: a.sql, refs: a.refs, params } });
     }
     return given;
   };
   const assignments = take(parts.assignments);
   const action = parts.conflict?.action;
   const conflictUpdate = action !== undefined && action !== "nothing" && "update" in action ? take(action.update) : [];
-  const where = parts.where.map((w): Fragment<unknown> => {
-    const own = values.slice(at, at + w.params);
-    at += w.params;
-    return { sql: w.sql, refs: w.refs, params: own };
-  });
-  for (const c of extraWhere) where.push(c.fragment);
-  const conflict: Conflict<unknown> | undefined =
+  const where = parts.where.map((w): Fragment<P> => ({ sql: w.sql, refs: w.refs, params: own(w.params) }));
+  if (parts.kind === "update" && assignments.length === 0)
+    throw new ClosqlError(`closql: update() was given no column to set (query at ${plan.source})`);
+  const conflict: Conflict<P> | undefined =
     parts.conflict && action !== undefined
       ? {
           target: parts.conflict.target,
           action: action !== "nothing" && "update" in action ? { update: conflictUpdate } : action,
         }
       : undefined;
-  const full: WriteParts<unknown> = {
-    kind: parts.kind,
-    table: parts.table,
-    assignments,
-    where,
-    conflict,
-    returning: parts.returning,
-  };
-  if (parts.kind === "update" && full.assignments.length === 0)
-    throw new ClosqlError(`closql: update() was given no column to set (query at ${plan.source})`);
-  if (extraWhere.length > 0) {
-    const { text, params } = assembleWrite(full);
-    return { text, name: statementName(text), params };
-  }
-  let byShape = assembled.get(parts);
-  if (!byShape) assembled.set(parts, (byShape = new Map()));
-  let known = byShape.get(shape);
-  const { text, params } = assembleWrite(full);
-  if (!known) byShape.set(shape, (known = { text, name: statementName(text) }));
-  return { text: known.text, name: known.name, params };
+  return { kind: parts.kind, table: parts.table, assignments, where, conflict, returning: parts.returning };
 }
 
 /** Runs a write and shapes its result. */

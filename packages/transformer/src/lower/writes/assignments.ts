@@ -85,8 +85,10 @@ function plainProperties(o: ts.ObjectLiteralExpression): [ts.Node, string, ts.Ex
  * an integer column a non-integer fails the statement instead of being rounded.
  */
 function storedValue(cx: LoweringContext, column: ColumnInfo, e: ts.Expression): SqlNode {
-  const v = lowerValue(cx, e);
   const target = columnType(column);
+  const exact = int4Arithmetic(cx, e, target);
+  if (exact) return exact;
+  const v = lowerValue(cx, e);
   const refuse = (why: string): never => {
     throw new Refusal(
       "assignmentType",
@@ -102,10 +104,34 @@ function storedValue(cx: LoweringContext, column: ColumnInfo, e: ts.Expression):
   if (target.kind === "number") return isIntegerSqlType(target) ? integral(v.node, v.type, column.sqlType) : v.node;
   if (target.kind === "string" && (column.sqlType === "text" || column.sqlType.startsWith("varchar"))) return v.node;
   if (target.kind === "boolean" || target.kind === "bigint") return v.node;
+  // Text into an enum: PostgreSQL takes exactly the labels (anything else fails the statement).
+  if (column.enumLabels && target.kind === "string")
+    return v.type.sqlType === target.sqlType ? v.node : sql.cast(sql.cast(v.node, "text"), column.sqlType);
   // uuid, date, numeric, enums, timestamps, JSON, arrays, bytes: only a value of the same SQL type
   // (another column's) is stored as it is; a conversion from text would accept other spellings.
   if (v.type.sqlType !== target.sqlType) refuse(`it is not a ${column.sqlType} value`);
   return v.node;
+}
+
+const INT4 = new Set(["integer", "smallint"]);
+
+/**
+ * `a + b`, `a - b`, `a * b` of non-null int2/int4 values into an int2/int4 column: whenever the
+ * result fits the column, JavaScript's double holds it exactly, and a result that does not fit fails
+ * in both forms (integer out of range); so integer arithmetic stores the same value, readably and
+ * without the integral check a double needs.
+ */
+function int4Arithmetic(cx: LoweringContext, e: ts.Expression, target: ValueType): SqlNode | undefined {
+  const b = skipParens(e);
+  if (!ts.isBinaryExpression(b) || !INT4.has(target.sqlType ?? "")) return undefined;
+  const op = { [ts.SyntaxKind.PlusToken]: "+", [ts.SyntaxKind.MinusToken]: "-", [ts.SyntaxKind.AsteriskToken]: "*" }[
+    b.operatorToken.kind as number
+  ];
+  if (!op) return undefined;
+  const left = lowerValue(cx, b.left);
+  const right = lowerValue(cx, b.right);
+  const int4 = (t: ValueType) => t.kind === "number" && INT4.has(t.sqlType ?? "") && !t.nullable;
+  return int4(left.type) && int4(right.type) ? sql.binary(op, left.node, right.node) : undefined;
 }
 
 /** A double into an integer column: exact when it is an integer, else the statement fails (no rounding). */
