@@ -160,6 +160,26 @@ describe("writes", () => {
     );
   });
 
+  test("insertMany without returning; several statements are all-or-nothing", async () => {
+    const n = await t.db.accounts.insertMany(
+      [
+        { email: "nr1@x", name: "a" },
+        { email: "nr2@x", name: "b" },
+      ],
+      { returning: false },
+    );
+    assert.equal(n, 2);
+    assert.equal(
+      t.last().sql,
+      `INSERT INTO "accounts" ("email", "name") SELECT "email", "name" FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r("email", "name", closql_ord) ORDER BY closql_ord`,
+    );
+    // 10,001 rows are two statements; the last row's duplicate email fails the second: nothing stays.
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ email: `bulk${i}@x`, name: "b" }));
+    many[10_000] = { email: "bulk0@x", name: "dup" };
+    await assert.rejects(t.db.accounts.insertMany(many), (e: unknown) => e instanceof UniqueViolation);
+    assert.equal(await t.db.accounts.where((a) => a.email.startsWith("bulk")).count(), 0);
+  });
+
   test("update with values and with a closure; delete; returning", async () => {
     const a = await t.db.accounts.insert({ email: "u@x", name: "U", age: 10 });
     const n = await t.db.accounts.where((x) => x.id === a.id).update({ name: "V" });

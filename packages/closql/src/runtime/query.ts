@@ -6,7 +6,7 @@ import type { CompiledRead, CompiledReadPlan, CompiledStep, RowMapper } from "./
 import { decode } from "./decode";
 import { CardinalityError, ClosqlError, UncompiledQueryError } from "./errors";
 import type { Executor, QueryEvent, RunOptions } from "./executor";
-import { CompiledInsertMany, CompiledWrite, runInsertMany, runWrite } from "./write";
+import { CompiledInsertMany, CompiledWrite, InsertManyOptions, runInsertMany, runWrite } from "./write";
 import { streamRows, StreamOptions } from "./stream";
 import { statementName } from "./statements";
 import { quoteIdent } from "../sql/identifiers";
@@ -309,7 +309,10 @@ export class TableQuery<T extends AnyTable> extends Query<T> {
    * array parameter, so the SQL text is the same for any number of rows); resolves to them in input
    * order. Atomic: all rows or none.
    */
-  insertMany(rows: readonly Insert<T>[], options?: QueryOptions): Promise<Row<T>[]> {
+  insertMany(rows: readonly Insert<T>[], options?: QueryOptions & { readonly returning?: true }): Promise<Row<T>[]>;
+  /** `returning: false`: the rows are not sent back (about half the client's work); resolves to their number. */
+  insertMany(rows: readonly Insert<T>[], options: QueryOptions & { readonly returning: false }): Promise<number>;
+  insertMany(rows: readonly Insert<T>[], options?: InsertManyOptions): Promise<Row<T>[] | number> {
     return notCompiled("insertMany");
   }
   /**
@@ -328,8 +331,8 @@ export class TableQuery<T extends AnyTable> extends Query<T> {
     plan: CompiledInsertMany,
     rows: readonly unknown[],
     valuesOf: (row: any) => readonly unknown[],
-    options?: RunOptions,
-  ): Promise<unknown[]> {
+    options?: InsertManyOptions,
+  ): Promise<unknown[] | number> {
     return runInsertMany(this.$executor, plan, rows, valuesOf, options);
   }
 }

@@ -203,8 +203,8 @@ export async function runInsertMany(
   plan: CompiledInsertMany,
   rows: readonly unknown[],
   valuesOf: (row: any) => readonly unknown[],
-  options?: RunOptions,
-): Promise<unknown[]> {
+  options?: InsertManyOptions,
+): Promise<unknown[] | number> {
   if (!Array.isArray(rows))
     throw new ClosqlError(`closql: insertMany() takes an array of rows (query at ${plan.source})`);
   const out = new Array<unknown>(rows.length);
@@ -231,11 +231,13 @@ async function insertGroups(
   plan: CompiledInsertMany,
   groups: Map<string, { indexes: number[]; values: (readonly unknown[])[] }>,
   out: unknown[],
-  options: RunOptions | undefined,
-): Promise<unknown[]> {
+  options: InsertManyOptions | undefined,
+): Promise<unknown[] | number> {
+  const returning = options?.returning !== false;
+  let count = 0;
   for (const [shape, group] of groups) {
     const columns = plan.columns.filter((_, c) => shape[c] === "1");
-    const text = insertManyText(plan.table, columns, plan.returning);
+    const text = insertManyText(plan.table, columns, returning ? plan.returning : undefined);
     const name = statementName(text);
     for (let start = 0; start < group.indexes.length; start += INSERT_MANY_CHUNK) {
       const chunk = group.values.slice(start, start + INSERT_MANY_CHUNK);
@@ -246,11 +248,17 @@ async function insertGroups(
               shape[k] === "1" ? [chunk.map((values) => encodeElement(values[k], c.codec))] : [],
             );
       const result = await executor.run(text, params, name, plan.source, "array", undefined, options);
+      count += result.rowCount ?? 0;
       const inserted = result.rows as unknown[][];
-      inserted.forEach((r, j) => (out[group.indexes[start + j]] = plan.map(r)));
+      if (returning) inserted.forEach((r, j) => (out[group.indexes[start + j]] = plan.map(r)));
     }
   }
-  return out;
+  return returning ? out : count;
+}
+
+/** Options of insertMany: `returning: false` inserts without sending the rows back (resolves to their number). */
+export interface InsertManyOptions extends RunOptions {
+  readonly returning?: boolean;
 }
 
 /** Runs `fn` on an executor of one connection of `executor`'s pool, in a transaction of its own. */

@@ -122,18 +122,19 @@ export interface BatchColumn {
 /**
  * A batch INSERT whose text does not depend on the number of rows: every column's values travel as
  * one array parameter, `unnest` turns them back into rows, and the ordinality keeps input order (the
- * RETURNING rows come out in the order the SELECT feeds them).
+ * RETURNING rows come out in the order the SELECT feeds them). Without `returning`, no rows come back.
  */
-export function insertManyText(table: string, columns: readonly BatchColumn[], returning: string): string {
+export function insertManyText(table: string, columns: readonly BatchColumn[], returning: string | undefined): string {
+  const back = returning === undefined ? "" : ` RETURNING ${returning}`;
   if (columns.length === 0) {
     // Every row takes every default: one row per element of an array of the right length.
-    return `INSERT INTO ${table} SELECT FROM unnest($1::int[]) WITH ORDINALITY AS r(x, i) ORDER BY i RETURNING ${returning}`;
+    return `INSERT INTO ${table} SELECT FROM unnest($1::int[]) WITH ORDINALITY AS r(x, i) ORDER BY i${back}`;
   }
   const names = columns.map((c) => c.column);
   const selected = columns.map((c) => (c.castTo ? `${c.column}::${c.castTo}` : c.column));
   const arrays = columns.map((c, i) => `$${i + 1}::${c.elementType}[]`);
   return (
     `INSERT INTO ${table} (${names.join(", ")}) SELECT ${selected.join(", ")} FROM unnest(${arrays.join(", ")})` +
-    ` WITH ORDINALITY AS r(${names.join(", ")}, closql_ord) ORDER BY closql_ord RETURNING ${returning}`
+    ` WITH ORDINALITY AS r(${names.join(", ")}, closql_ord) ORDER BY closql_ord${back}`
   );
 }
