@@ -72,6 +72,9 @@ function newPool(syncCommitOff = false): pg.Pool {
 function closqlInsertMany(db: Db, rows: readonly EventRow[]) {
   return db.events.insertMany(rows);
 }
+function closqlInsertManyCount(db: Db, rows: readonly EventRow[]) {
+  return db.events.insertMany(rows, { returning: false });
+}
 function closqlInsert(db: Db, r: EventRow) {
   return db.events.insert({
     accountId: r.accountId,
@@ -194,6 +197,23 @@ function bulkContenders(unnestText: string): BulkContender[] {
           size === 10_000
             ? async (rows) => check(rows.length)(await closqlInsertMany(db, rows))
             : (rows) => inSlices(rows, size, async (slice) => check(slice.length)(await closqlInsertMany(db, slice))),
+      },
+      pool,
+    );
+  }
+  {
+    const pool = newPool();
+    const db = connect({ schema: writesSchema, pool });
+    add(
+      {
+        key: "closql-count",
+        label: "closql insertMany, returning: false",
+        chunk: 10_000,
+        returnsRows: false,
+        run: async (rows) => {
+          const n = await closqlInsertManyCount(db, rows);
+          if (n !== rows.length) throw new Error(`closql insertMany counted ${n} rows, expected ${rows.length}`);
+        },
       },
       pool,
     );
