@@ -197,6 +197,10 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     options?: RunOptions,
   ): Promise<any> {
     try {
+      const v = typeof values === "function" ? values() : (values ?? NO_PARAMS);
+      // A chain written from `db.<table>` has no run-time steps: its statement is complete.
+      if (this.$steps.length === 0 && plan.text !== undefined)
+        return runWrite(this.$executor, plan, v, NO_CONDITIONS, options);
       const conditions = writeConditions(
         this.$steps.map(({ step, params }) => ({
           kind: step.kind,
@@ -211,7 +215,6 @@ export class Query<T extends AnyTable, Out = Row<T>> {
         throw new ClosqlError(
           `closql: ${plan.parts.kind}() of a query without where() (query at ${plan.source}); write .where(() => true) to change every row.`,
         );
-      const v = typeof values === "function" ? values() : (values ?? NO_PARAMS);
       return runWrite(
         this.$executor,
         plan,
@@ -264,6 +267,7 @@ export class Query<T extends AnyTable, Out = Row<T>> {
 }
 
 const NO_PARAMS: readonly unknown[] = [];
+const NO_CONDITIONS: readonly never[] = [];
 
 function shapeResult(
   kind: ReadKind,
