@@ -1,12 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import type { Database } from "closql";
 import { ColumnValueError, DatabaseError } from "closql";
-import { compileWithClosql } from "./support/compile";
 import { useSeededDatabase } from "./support/database";
-import { Item, items, nastyRows, nastySchema } from "./support/nasty";
+import { items, nastyRows, nastySchema } from "./support/nasty";
+import { compileUpdates, expectedUpdate, merged } from "./support/write-cases";
 
 /**
  * Update and upsert closures run in JavaScript over the nasty rows, compared with what the compiled
@@ -15,9 +12,6 @@ import { Item, items, nastyRows, nastySchema } from "./support/nasty";
  * (it never stores a rounded or clamped value). Each case is written once: the same source text is
  * compiled with the transformer (`run`) and kept as plain JavaScript (`js`).
  */
-
-type Patch = Partial<Item>;
-type Db = Database<typeof nastySchema>;
 
 /** `[where, set]`: the rows to update, and the closure computing the new values. */
 const UPDATES: [string, string][] = [
@@ -47,70 +41,6 @@ const UPSERTS: string[] = [
   "(e, p) => ({ b: e.b === p.b })",
 ];
 
-/** Would PostgreSQL store exactly this JavaScript value in this column? */
-function fits(key: keyof Item, v: unknown): boolean {
-  if (v === undefined) return true;
-  switch (key) {
-    case "n":
-      return typeof v === "number" && Number.isInteger(v) && Math.abs(v) <= 2147483647 && v >= -2147483648;
-    case "nn":
-      return v === null || (typeof v === "number" && Number.isInteger(v) && v <= 2147483647 && v >= -2147483648);
-    case "s":
-      return typeof v === "string";
-    case "big":
-      return v === null || (typeof v === "bigint" && v <= 9223372036854775807n && v >= -9223372036854775808n);
-    default:
-      return true;
-  }
-}
-
-function merged(row: Item, patch: Patch): Item {
-  const out = { ...row } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(patch)) if (v !== undefined) out[k] = v;
-  return out as Item;
-}
-
-function compileCases(): {
-  updates: ((db: Db) => { run: () => Promise<Item[]>; where: (r: Item) => unknown; js: (r: Item) => Patch })[];
-  upserts: ((db: Db) => { run: (row: Item) => Promise<Item>; js: (e: Item, p: Item) => Patch })[];
-} {
-  const root = path.resolve(__dirname, "../..");
-  const dir = path.join(root, "test/fixtures/.generated");
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "write-cases.ts");
-  const typed = (closure: string, params: string) => closure.replace(/^\((r|e, p)\) =>/, `(${params}) =>`);
-  fs.writeFileSync(
-    file,
-    [
-      `import type { Database } from "closql";`,
-      `import type { nastySchema, Item } from "../../support/nasty";`,
-      `type Db = Database<typeof nastySchema>;`,
-      `const x = "it's 50%_off \\\\ 😀";`,
-      `const k: number | undefined = 7;`,
-      `const half = 1.5;`,
-      `export const updates = [`,
-      ...UPDATES.map(
-        ([where, set]) =>
-          `  (db: Db) => ({ run: () => db.items.where(${where}).update(${set}).returning(), where: ${typed(where, "r: Item")}, js: ${typed(set, "r: Item")} }),`,
-      ),
-      `];`,
-      `export const upserts = [`,
-      ...UPSERTS.map(
-        (u) =>
-          `  (db: Db) => ({ run: (row: Item) => db.items.upsert(row, { on: (r) => r.id, update: ${u} }), js: ${typed(u, "e: Item, p: Item")} }),`,
-      ),
-      `];`,
-    ].join("\n"),
-  );
-  const { diagnostics, output } = compileWithClosql([file]);
-  assert.deepEqual(diagnostics, [], "every case compiles");
-  const compiled = path.join(root, "test/dist/fixtures/.generated/write-cases.js");
-  fs.mkdirSync(path.dirname(compiled), { recursive: true });
-  fs.writeFileSync(compiled, output.get(path.relative(root, file).replace(/\.ts$/, ".js"))!);
-  delete require.cache[compiled];
-  return require(compiled);
-}
-
 describe("write closures agree with JavaScript", () => {
   const rows = nastyRows();
   const t = useSeededDatabase(nastySchema, items, rows);
@@ -118,28 +48,27 @@ describe("write closures agree with JavaScript", () => {
     await t.db.execute("DELETE FROM items");
     await t.seed(items, rows);
   };
-  const cases = compileCases();
+  const cases = compileUpdates(
+    "write-cases",
+    UPDATES.map(([where, set]) => ({ where, set })),
+    UPSERTS,
+  );
+  assert.deepEqual(cases.diagnostics, [], "every case compiles");
 
   test("update closures over the nasty rows", async () => {
     for (const [i, make] of cases.updates.entries()) {
       await reset();
       const c = make(t.db);
-      const kept = rows.filter((r) => c.where(r));
-      const expected = kept.map((r) => ({ row: r, patch: c.js(r) }));
-      const allFit = expected.every(({ patch }) => Object.entries(patch).every(([k, v]) => fits(k as keyof Item, v)));
+      const expected = expectedUpdate(c, rows);
       const label = `${UPDATES[i][0]} / ${UPDATES[i][1]}`;
-      if (!allFit) {
+      if (expected === "fails") {
         await assert.rejects(c.run(), (e) => e instanceof DatabaseError || e instanceof ColumnValueError, label);
         // Nothing changed.
         assert.deepEqual(await t.db.items.orderBy((r) => r.id).all(), rows, label);
         continue;
       }
       const got = (await c.run()).sort((a, b) => a.id - b.id);
-      assert.deepEqual(
-        got,
-        expected.map(({ row, patch }) => merged(row, patch)),
-        `${label}: ${t.last().sql}`,
-      );
+      assert.deepEqual(got, expected, `${label}: ${t.last().sql}`);
     }
   });
 
