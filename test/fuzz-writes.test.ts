@@ -93,7 +93,7 @@ class WriteGenerator {
       case 2:
         return `!${this.bool(depth - 1)}`;
       case 3:
-        return `(r.n === ${this.int(depth - 1)})`;
+        return `(r.n + 0 === ${this.int(depth - 1)})`;
       default:
         return this.pick(leaves);
     }
