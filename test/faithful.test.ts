@@ -1,6 +1,19 @@
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
-import { bigint, integer, jsonb, numeric, real, relations, serial, table, text, uuid, date } from "closql";
+import {
+  bigint,
+  integer,
+  jsonb,
+  numeric,
+  real,
+  relations,
+  serial,
+  table,
+  text,
+  uuid,
+  date,
+  UnrepresentableValueError,
+} from "closql";
 import { expectSameAsJs } from "./support/differential";
 import { useSeededDatabase } from "./support/database";
 
@@ -105,6 +118,26 @@ describe("faithful beyond the fuzzer", () => {
       projected,
       rows.map((k) => ({ id: k.id, len: k.ns?.length, x: k.meta?.x, s: k.meta?.s })),
     );
+  });
+
+  test("a captured string joining a JSONB branch keeps its value; one JSONB cannot hold fails before sending", async () => {
+    const fallback = "x";
+    const projected = await t.db.kinds
+      .orderBy((k) => k.id)
+      .select((k) => ({ id: k.id, v: (k.meta?.s ?? fallback) + k.id }))
+      .all();
+    assert.deepEqual(
+      projected,
+      rows.map((k) => ({ id: k.id, v: (k.meta?.s ?? fallback) + k.id })),
+    );
+    // 100k fuzz finding: a lone surrogate became SQL NULL here (JavaScript: "a\udc00" + 2).
+    const lone = "a\udc00";
+    const before = t.events.length;
+    await assert.rejects(
+      t.db.kinds.select((k) => ({ v: (k.meta?.s ?? lone) + k.id })).all(),
+      (e: unknown) => e instanceof UnrepresentableValueError,
+    );
+    assert.equal(t.events.length, before, "nothing was sent");
   });
 
   test("uuid, date and numeric compare as the strings JavaScript sees; real as the double it parses", async () => {

@@ -1,5 +1,5 @@
 import { canonical } from "../sql/canonical";
-import { ClosqlError } from "./errors";
+import { ClosqlError, UnrepresentableValueError } from "./errors";
 import { unrepresentable } from "./timestamp";
 import { timestampEdge } from "./timestamp";
 
@@ -63,6 +63,19 @@ export const bind = {
     // JSON.stringify(NaN) is "null", but NaN never equals JSON null in JavaScript; and a string with
     // NUL or a lone surrogate equals no JSONB value (PostgreSQL cannot store one).
     if (x === undefined || (typeof x === "number" && !Number.isFinite(x)) || unrepresentable(x)) return null;
+    return JSON.stringify(typeof x === "bigint" ? x.toString() : x);
+  },
+  /**
+   * A captured value as a JSONB value (a branch joining a JSONB one): undefined is SQL NULL (the
+   * branch's absence is tracked by its type); what JSONB cannot hold as JavaScript has it — a string
+   * with NUL or a lone surrogate, NaN, ±Infinity — fails before sending.
+   */
+  jsonValue(x: unknown): string | null {
+    if (x === undefined) return null;
+    if ((typeof x === "number" && !Number.isFinite(x)) || unrepresentable(x))
+      throw new UnrepresentableValueError(
+        "closql: a captured value has no exact JSONB form (a NUL character, a lone UTF-16 surrogate, NaN or ±Infinity)",
+      );
     return JSON.stringify(typeof x === "bigint" ? x.toString() : x);
   },
   /**

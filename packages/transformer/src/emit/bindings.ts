@@ -53,6 +53,8 @@ export function bindingExpression(
       return call("$bind.int.list", expr);
     case "json":
       return call("$bind.json", expr);
+    case "jsonValue":
+      return call("$bind.jsonValue", expr);
     case "date":
       return call(`$bind.date.${via.edge}`, via.fromMs ? call(`$bind.date.ms.${via.fromMs}`, expr) : expr);
     case "canonical":

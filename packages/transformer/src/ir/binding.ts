@@ -29,8 +29,10 @@ export type BindVia =
   | { readonly kind: "int"; readonly edge: "eq" | "floor" | "ceil"; readonly nan?: "max" | "min" }
   /** `list.includes(intColumn)`: only the list's integers. */
   | { readonly kind: "intList" }
-  /** Compared with a JSONB path: JSON text. */
+  /** Compared with a JSONB path: JSON text (NULL for a value no JSONB equals). */
   | { readonly kind: "json" }
+  /** A value in JSONB form (a branch joining a JSONB one): JSON text; what JSONB cannot hold throws. */
+  | { readonly kind: "jsonValue" }
   /**
    * Against a timestamp: the Date itself (`at`) or 1 ms later (`next`), as UTC text. `fromMs`: a number
    * of ms compared with `getTime()`, first made the integer edge with the same answer (`eq`: only an

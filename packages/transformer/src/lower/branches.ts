@@ -40,7 +40,11 @@ export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
   if (isJson(a.type)) {
     // JSON null is a value in SQL but null in JavaScript.
     const node = sql.share([a.node], (x) =>
-      sql.caseWhen(sql.or(sql.is(x, "NULL"), sql.binary("=", x, sql.literal("'null'::jsonb"))), asJson(b).node, x),
+      sql.caseWhen(
+        sql.or(sql.is(x, "NULL"), sql.binary("=", x, sql.literal("'null'::jsonb"))),
+        asJson(b, "value").node,
+        x,
+      ),
     );
     return { node, type: { ...type, sqlType: "jsonb" } };
   }
@@ -81,7 +85,7 @@ function unifyTypes(a: Value, b: Value, at: ts.Node): [Value, Value] {
   // A JSON string or boolean keeps its JSON form, the other branch joining it: as text a missing key
   // and JSON null would both be SQL NULL, which JavaScript tells apart (undefined, null).
   if ((a.type.kind === "string" || a.type.kind === "boolean") && (isJson(a.type) || isJson(b.type))) {
-    return [asJson(a), asJson(b)];
+    return [asJson(a, "value"), asJson(b, "value")];
   }
   if (a.type.kind !== "string") return [a, b];
   return [textValue(a), textValue(b)];

@@ -57,8 +57,12 @@ function jsonLength(node: SqlNode): Value {
   return { node, type: { kind: "number", nullable: true, sqlType: "integer", absent: "undefined" } };
 }
 
-/** A value as JSONB, for comparison with a JSONB path. */
-export function asJson(v: Value): Value {
+/**
+ * A value as JSONB: for comparison with a JSONB path (`compare`: a value no JSONB can equal — NaN, a
+ * string PostgreSQL cannot hold — binds NULL, which matches nothing), or as a branch joining a JSONB
+ * one (`value`: such a value cannot be represented and fails before sending, never becoming null).
+ */
+export function asJson(v: Value, use: "compare" | "value" = "compare"): Value {
   if (isJson(v.type)) return v;
   const type = { ...v.type, sqlType: "jsonb" };
   if (v.literal !== undefined) {
@@ -67,6 +71,7 @@ export function asJson(v: Value): Value {
     return { ...v, node: sql.literal(`${quoteLiteral(json)}::jsonb`), type };
   }
   if (v.node.kind === "param" && v.bound) {
+    if (use === "value") return { ...v, node: sql.param(bindValue(v.bound, { kind: "jsonValue" }), "jsonb"), type };
     return { ...v, node: sql.param(bindValue(v.bound, { kind: "json" }), "jsonb"), type, sentinel: true };
   }
   return { ...v, node: sql.call("to_jsonb", v.node), type };
