@@ -305,6 +305,8 @@ describe("writes", () => {
         .where((a) => a.id === row.id)
         .forUpdate()
         .one();
+      // An uncommitted key: an insert of the same key elsewhere waits for this transaction to end.
+      await tx.accounts.insert({ email: "pending@x", name: "P" });
       // Another connection waits for the lock until its timeout cancels it on the server.
       const started = Date.now();
       await t.db.outsideTransaction(() =>
