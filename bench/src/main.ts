@@ -18,12 +18,21 @@ import os from "os";
 import path from "path";
 import v8 from "v8";
 import vm from "vm";
-import { execFileSync } from "child_process";
 import { connect, renderDdl, Database, QueryEvent } from "closql";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { asc, eq, gt, sql } from "drizzle-orm";
 import { Kysely, PostgresDialect } from "kysely";
 import { schema, dUsers, KyselyDB, BENCH_SCHEMA, USER_COUNT } from "./schema";
+import {
+  backendCpu,
+  gitRevision,
+  median,
+  packageVersion,
+  positiveInt,
+  positiveNumber,
+  round2,
+  round3,
+} from "./measure";
 
 const DATABASE_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
@@ -307,14 +316,6 @@ async function measureBlock(
 }
 
 /** CPU seconds a local backend has used so far (first field of /proc/<pid>/schedstat: ns on CPU). */
-function backendCpu(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e9;
-  } catch {
-    return NaN;
-  }
-}
 
 /** The pid of the backend behind a contender's connection, if that backend is a process on this machine. */
 async function findBackend(c: Contender): Promise<number | undefined> {
@@ -448,33 +449,6 @@ async function runWorkload(
 
 // ---------------------------------------------------------------------------------------------
 // Reporting.
-
-function packageVersion(name: string): string {
-  let dir = path.dirname(require.resolve(name));
-  for (;;) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) {
-      const p = JSON.parse(fs.readFileSync(file, "utf8"));
-      if (p.name === name) return p.version;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
-}
-
-function gitRevision(): string {
-  try {
-    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "packages"], {
-      cwd: __dirname,
-      encoding: "utf8",
-    }).trim();
-    return dirty ? `${rev} (packages/ modified)` : rev;
-  } catch {
-    return "unknown";
-  }
-}
 
 async function environment() {
   const client = new pg.Client({ connectionString: DATABASE_URL });
@@ -633,25 +607,6 @@ function markdown(w: WorkloadResult, env: Environment, plans: PlanCacheEntry[]):
     "Reproduce: `npm run bench` (see bench/README.md).",
     "",
   ].join("\n");
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${value}`);
-  return n;
-}
-function positiveNumber(value: string | undefined, fallback: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${value}`);
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,13 +22,21 @@ import v8 from "v8";
 import vm from "vm";
 import { Readable } from "stream";
 import { pipeline } from "stream/promises";
-import { execFileSync } from "child_process";
 import { from as copyFrom } from "pg-copy-streams";
 import { connect, renderDdl, Database, QueryEvent } from "closql";
 import { drizzle } from "drizzle-orm/node-postgres";
-import { eq, sql } from "drizzle-orm";
 import { Kysely, PostgresDialect } from "kysely";
 import { writesSchema, dEvents, KyselyWritesDB, WRITES_SCHEMA, eventRow, NewEvent } from "./writes-schema";
+import {
+  backendCpu,
+  gitRevision,
+  median,
+  packageVersion,
+  positiveInt,
+  positiveNumber,
+  round2,
+  round3,
+} from "./measure";
 
 const DATABASE_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 const BULK_ROWS = positiveInt(process.env.BENCH_BULK_ROWS, 100_000);
@@ -618,15 +626,6 @@ async function measure(run: () => Promise<void>, backendPid: number | undefined)
   return { wall, client: (client.user + client.system) / 1e6, server: backendCpu(backendPid) - server0 };
 }
 
-function backendCpu(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/schedstat`, "utf8").split(" ")[0]) / 1e9;
-  } catch {
-    return NaN;
-  }
-}
-
 async function findBackend(pool: pg.Pool): Promise<number | undefined> {
   const pid = Number((await pool.query("SELECT pg_backend_pid() AS pid")).rows[0].pid);
   try {
@@ -639,33 +638,6 @@ async function findBackend(pool: pg.Pool): Promise<number | undefined> {
 
 // ---------------------------------------------------------------------------------------------
 // Reporting.
-
-function packageVersion(name: string): string {
-  let dir = path.dirname(require.resolve(name));
-  for (;;) {
-    const file = path.join(dir, "package.json");
-    if (fs.existsSync(file)) {
-      const p = JSON.parse(fs.readFileSync(file, "utf8"));
-      if (p.name === name) return p.version;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
-}
-
-function gitRevision(): string {
-  try {
-    const rev = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "packages"], {
-      cwd: __dirname,
-      encoding: "utf8",
-    }).trim();
-    return dirty ? `${rev} (packages/ modified)` : rev;
-  } catch {
-    return "unknown";
-  }
-}
 
 async function environment(admin: pg.Client) {
   const server = (await admin.query("SHOW server_version")).rows[0].server_version as string;
@@ -848,25 +820,6 @@ function markdown(env: Environment, texts: ClosqlTexts, bulk: Bulk, singles: Sin
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`expected a positive integer, got ${value}`);
-  return n;
-}
-function positiveNumber(value: string | undefined, fallback: number): number {
-  const n = value === undefined ? fallback : Number(value);
-  if (!(n > 0)) throw new Error(`expected a positive number, got ${value}`);
-  return n;
-}
 
 async function main() {
   const admin = new pg.Client({ connectionString: DATABASE_URL });

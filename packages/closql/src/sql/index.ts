@@ -9,5 +9,6 @@ export { STEP_KINDS, foldRead, writeConditions } from "./steps";
 export { WRITE_KINDS, assembleWrite, insertManyText } from "./write-statement";
 export type { WriteKind, WriteParts, Assignment, Conflict, BatchColumn } from "./write-statement";
 export { canonical } from "./canonical";
+export { statementName } from "./statement-name";
 export type { StepKind, FoldStep, WholeRow } from "./steps";
 export type { Fragment, FragmentShape } from "./fragment";

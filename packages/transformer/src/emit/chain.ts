@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { createHash } from "node:crypto";
+import { statementName } from "closql/sql";
 import type { Binding } from "../ir/binding";
 import type { CompiledStep, ReadStatement } from "../ir/statement";
 import type { Chain } from "../recognize/chain";
@@ -47,19 +47,7 @@ export function emitStaticRead(
   // .limit()) rejects the query's promise like any other query error. A value that awaits or yields
   // cannot move into a thunk: those are computed in place.
   const array = f.createArrayLiteralExpression(boundValues(out, read.params, visit));
-  const values =
-    read.params.length === 0
-      ? f.createIdentifier("undefined")
-      : read.params.some((b) => suspends(b.expr))
-        ? array
-        : f.createArrowFunction(
-            undefined,
-            undefined,
-            [],
-            undefined,
-            f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-            array,
-          );
+  const values = read.params.length === 0 ? f.createIdentifier("undefined") : valuesThunk(f, array);
   const args: ts.Expression[] = [compiled, values];
   const runOptions = chain.terminal!.call.arguments[0];
   if (options.keepClosures)
@@ -111,9 +99,24 @@ export function emitFragments(
   return callMethod(f, q, "$read", runOptions ? [plan, visit(runOptions)] : [plan]);
 }
 
-/** The prepared-statement name of a text: the runtime's `statementName`, computed at build time. */
-export function statementName(text: string): string {
-  return `closql_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+/**
+ * `() => [values…]`: computed when the runtime asks, so a throw while computing one rejects the
+ * query's promise. Values that await or yield cannot move into a function: the array as it is.
+ */
+export function valuesThunk(f: ts.NodeFactory, array: ts.Expression): ts.Expression {
+  return suspends(array) ? array : arrow(f, [], array);
+}
+
+/** `(params) => body` */
+export function arrow(f: ts.NodeFactory, params: readonly ts.Identifier[], body: ts.ConciseBody): ts.ArrowFunction {
+  return f.createArrowFunction(
+    undefined,
+    undefined,
+    params.map((p) => f.createParameterDeclaration(undefined, undefined, p)),
+    undefined,
+    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+    body,
+  );
 }
 
 /** Does the expression contain `await` or `yield` of its own function (not of a nested one)? */

@@ -8,7 +8,8 @@ import { codecOf } from "../lower/writes/assignments";
 import type { PrintedWrite } from "../print/write";
 import { wholeRow } from "../print/statement";
 import { bindingExpression } from "./bindings";
-import { statementName, suspends, VisitExpression } from "./chain";
+import { statementName } from "closql/sql";
+import { arrow, valuesThunk, VisitExpression } from "./chain";
 import type { FileEmitter } from "./file-emitter";
 import { mapperExpression } from "./mapper";
 import { callHelper } from "./runtime";
@@ -44,7 +45,10 @@ export function emitWrite(
   const values = printed.params.map((b) => boundValue(out, b, row, visit));
   let array: ts.Expression = f.createArrayLiteralExpression(values);
   if (row) array = immediatelyCalled(f, row, array, visit(write.rowObject!));
-  const args: ts.Expression[] = [plan, printed.params.length === 0 ? f.createIdentifier("undefined") : thunk(f, array)];
+  const args: ts.Expression[] = [
+    plan,
+    printed.params.length === 0 ? f.createIdentifier("undefined") : valuesThunk(f, array),
+  ];
   if (write.options) args.push(visit(write.options));
   return f.createCallExpression(f.createPropertyAccessExpression(target, "$write"), undefined, args);
 }
@@ -81,14 +85,7 @@ export function emitInsertMany(
     }),
   );
   const row = f.createUniqueName("row");
-  const valuesOf = f.createArrowFunction(
-    undefined,
-    undefined,
-    [f.createParameterDeclaration(undefined, undefined, row)],
-    undefined,
-    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-    f.createArrayLiteralExpression(columns.map((c) => field(f, row, c.key))),
-  );
+  const valuesOf = arrow(f, [row], f.createArrayLiteralExpression(columns.map((c) => field(f, row, c.key))));
   const args = [plan, visit(write.rows!), valuesOf];
   if (write.options) args.push(visit(write.options));
   return f.createCallExpression(f.createPropertyAccessExpression(target, "$insertMany"), undefined, args);
@@ -117,28 +114,7 @@ function field(f: ts.NodeFactory, row: ts.Identifier, key: string): ts.Expressio
     : f.createElementAccessExpression(row, f.createStringLiteral(key));
 }
 
-/** `() => array`: values computed when the runtime asks, so a throw rejects the query's promise. */
-function thunk(f: ts.NodeFactory, array: ts.Expression): ts.Expression {
-  if (suspends(array)) return array;
-  return f.createArrowFunction(
-    undefined,
-    undefined,
-    [],
-    undefined,
-    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-    array,
-  );
-}
-
 /** `((row) => array)(object)`: the row object evaluated once, its columns read from it. */
 function immediatelyCalled(f: ts.NodeFactory, row: ts.Identifier, array: ts.Expression, object: ts.Expression) {
-  const fn = f.createArrowFunction(
-    undefined,
-    undefined,
-    [f.createParameterDeclaration(undefined, undefined, row)],
-    undefined,
-    f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-    array,
-  );
-  return f.createCallExpression(f.createParenthesizedExpression(fn), undefined, [object]);
+  return f.createCallExpression(f.createParenthesizedExpression(arrow(f, [row], array)), undefined, [object]);
 }

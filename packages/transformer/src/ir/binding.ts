@@ -1,4 +1,5 @@
 import type ts from "typescript";
+import type { ColumnCodec } from "closql";
 
 /**
  * A value bound as `$n`: the row-independent TypeScript expression JavaScript evaluates at run time,
@@ -53,13 +54,7 @@ export type BindVia =
    */
   | { readonly kind: "encode"; readonly codec: ColumnCodecData; readonly field?: string };
 
-/** What the runtime's `$encode` needs of a column, emitted once per column and file. */
-export interface ColumnCodecData {
-  readonly label: string;
-  readonly sqlType: string;
-  readonly nullable: boolean;
-  readonly labels?: readonly string[];
-  readonly int8?: "bigint" | "number";
-}
+/** What the runtime's `$encode` needs of a column (closql's own type), emitted once per column and file. */
+export type ColumnCodecData = ColumnCodec;
 
 export const bindValue = (expr: ts.Expression, via: BindVia = { kind: "value" }): Binding => ({ expr, via });
