@@ -237,8 +237,7 @@ async function insertGroups(
   let count = 0;
   for (const [shape, group] of groups) {
     const columns = plan.columns.filter((_, c) => shape[c] === "1");
-    const text = insertManyText(plan.table, columns, returning ? plan.returning : undefined);
-    const name = statementName(text);
+    const { text, name } = batchStatement(plan, shape, columns, returning);
     for (let start = 0; start < group.indexes.length; start += INSERT_MANY_CHUNK) {
       const chunk = group.values.slice(start, start + INSERT_MANY_CHUNK);
       const params =
@@ -254,6 +253,26 @@ async function insertGroups(
     }
   }
   return returning ? out : count;
+}
+
+/** Batch statements per plan, shape and returning: printed and named once. */
+const batches = new WeakMap<CompiledInsertMany, Map<string, { text: string; name: string }>>();
+
+function batchStatement(
+  plan: CompiledInsertMany,
+  shape: string,
+  columns: readonly BatchColumn[],
+  returning: boolean,
+): { text: string; name: string } {
+  let byShape = batches.get(plan);
+  if (!byShape) batches.set(plan, (byShape = new Map()));
+  const key = returning ? shape : `${shape}-`;
+  let known = byShape.get(key);
+  if (!known) {
+    const text = insertManyText(plan.table, columns, returning ? plan.returning : undefined);
+    byShape.set(key, (known = { text, name: statementName(text) }));
+  }
+  return known;
 }
 
 /** Options of insertMany: `returning: false` inserts without sending the rows back (resolves to their number). */
