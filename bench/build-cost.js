@@ -3,12 +3,20 @@
 //
 // Generates a project of 500 realistic closql queries (bench/.generated/build-cost/) and times, in
 // alternating rounds:
-//   tsc            plain TypeScript                          (tsconfig.plain.json)
+//   tsc            plain TypeScript 6                        (tsconfig.plain.json)
 //   tspc           ts-patch's tspc, no transformer           (tsconfig.plain.json)
 //   tspc+closql    tspc with @closql/transformer             (tsconfig.closql.json)
-// The two tsconfigs are identical except for the `plugins` entry. Goal (issue): tspc+closql ≤ 1.3× tsc.
-// Every build is a fresh process; both wall time and CPU time (user + system, from a `node -r`
-// preload) are recorded, since other load on the machine disturbs wall time much more. Separate
+//   tsc 7          plain TypeScript 7 (tools/typescript7)    (tsconfig.plain.json)
+//   build 7        `closql build` with TypeScript 7: tsc 7 checks, the pre-pass compiles the
+//                  queries on TypeScript 6's API, tsc 7 emits the rewritten copy (tsconfig.closql.json)
+//   build 6        `closql build` with TypeScript 6, in-process        (tsconfig.closql.json)
+// The two tsconfigs are identical except for the `plugins` entry (valid for TypeScript 6 and 7).
+// Goals (issues): tspc+closql ≤ 1.3× tsc; the TypeScript 7 path (build 7) no slower than tspc+closql.
+// Then, in this process, the bundler plugin's watch mode: the transform hook of @closql/transformer's
+// plugin re-transforming one edited file of the project, and one file after a schema change.
+// Every build is a fresh process; both wall time and CPU time (user + system of the process and the
+// processes it waited for — tsc 7 is a native child — from a `node -r` preload) are recorded, since
+// other load on the machine disturbs wall time much more. Separate
 // `--extendedDiagnostics` rounds add compiler phase times and, measured from the preload (nothing in
 // packages/ is instrumented), the transformer's load time, per-file transform time and the
 // type-checker calls it makes. The script fails loudly if any build reports a diagnostic or if the
@@ -19,8 +27,15 @@
 //   --rounds N   timed rounds per variant (default 7, at least 5), after one untimed warm-up round
 //   --profile    also run tspc+closql under `node --cpu-prof` and print where its time goes
 //                (done automatically when the ratio is above the goal)
+//   --queries N  the project's size (default 500, a multiple of 10); `npm run bench` also runs 2,000
+//   --quick      3 timed rounds, no --extendedDiagnostics rounds and no profile
+//                (for a loaded machine where a 2,000-query build takes a minute)
+//   --watch-only only the plugin's watch-mode measurement, printed (no builds, nothing written)
+//   --mixed      a project closer to an application's: the same queries beside 6,300 lines of
+//                ordinary TypeScript that holds no query (a copy of packages/closql/src)
 //
-// Writes bench/results/build-cost.json and bench/results/build-cost.md.
+// Writes bench/results/build-cost.json and bench/results/build-cost.md (build-cost-N.* for N ≠ 500,
+// build-cost-mixed.* with --mixed).
 "use strict";
 
 const fs = require("node:fs");
@@ -29,17 +44,29 @@ const path = require("node:path");
 const { spawnSync } = require("node:child_process");
 
 const ROOT = path.resolve(__dirname, "..");
-const GEN = path.join(__dirname, ".generated", "build-cost");
+const MIXED = process.argv.includes("--mixed");
+const GEN = path.join(__dirname, ".generated", MIXED ? "build-cost-mixed" : "build-cost");
 const RESULTS = path.join(__dirname, "results");
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const TSPC = path.join(ROOT, "node_modules", "ts-patch", "bin", "tspc.js");
-const QUERY_COUNT = 500;
+const TYPESCRIPT7 = path.join(ROOT, "tools", "typescript7", "node_modules", "typescript");
+const TSC7 = path.join(TYPESCRIPT7, "bin", "tsc");
+const CLOSQL = path.join(ROOT, "packages", "cli", "dist", "main.js");
+const WATCH_EDITS = 12;
+const args = process.argv.slice(2);
+const queriesArg = args.indexOf("--queries");
+const QUERY_COUNT = queriesArg >= 0 ? Number(args[queriesArg + 1]) : 500;
 const FILE_COUNT = 10;
+if (!Number.isSafeInteger(QUERY_COUNT) || QUERY_COUNT < FILE_COUNT || QUERY_COUNT % FILE_COUNT !== 0)
+  throw new Error(`--queries must be a positive multiple of ${FILE_COUNT}, got ${args[queriesArg + 1]}`);
+const OUTPUT = QUERY_COUNT === 500 ? "build-cost" : `build-cost-${QUERY_COUNT}`;
 const GOAL = 1.3;
 
-const args = process.argv.slice(2);
 const roundsArg = args.indexOf("--rounds");
-const ROUNDS = Math.max(5, (roundsArg >= 0 ? Number(args[roundsArg + 1]) : Number(process.env.BENCH_ROUNDS ?? 7)) || 7);
+const QUICK = args.includes("--quick");
+const ROUNDS = QUICK
+  ? 3
+  : Math.max(5, (roundsArg >= 0 ? Number(args[roundsArg + 1]) : Number(process.env.BENCH_ROUNDS ?? 7)) || 7);
 const FORCE_PROFILE = args.includes("--profile");
 
 // ------------------------------------------------------------------------------------ generation
@@ -368,6 +395,7 @@ function generate() {
   fs.rmSync(GEN, { recursive: true, force: true });
   fs.mkdirSync(path.join(GEN, "src"), { recursive: true });
   fs.writeFileSync(path.join(GEN, "src", "schema.ts"), SCHEMA);
+  if (MIXED) fs.cpSync(path.join(ROOT, "packages", "closql", "src"), path.join(GEN, "src", "app"), { recursive: true });
   fs.writeFileSync(path.join(GEN, "src", "db.ts"), DB);
   const perFile = QUERY_COUNT / FILE_COUNT;
   let dynamic = 0;
@@ -384,9 +412,19 @@ function generate() {
     }
     fs.writeFileSync(path.join(GEN, "src", `queries${String(f).padStart(2, "0")}.ts`), chunks.join("\n"));
   }
-  const compilerOptions = { rootDir: "src", outDir: "dist", composite: false, declaration: false };
+  // Options TypeScript 6 and 7 both accept (7 has no `node10` resolution): `nodenext` in the
+  // repository's CommonJS package scope.
+  const compilerOptions = {
+    target: "es2022",
+    module: "nodenext",
+    strict: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    types: ["node"],
+    rootDir: "src",
+    outDir: "dist",
+  };
   const config = (plugins) => ({
-    extends: "../../../tsconfig.base.json",
     compilerOptions: plugins ? { ...compilerOptions, plugins } : compilerOptions,
     include: ["src"],
   });
@@ -401,10 +439,38 @@ function generate() {
 // ------------------------------------------------------------------------------------ running
 
 const VARIANTS = [
-  { id: "tsc", label: "tsc (plain)", bin: TSC, config: "tsconfig.plain.json" },
+  { id: "tsc", label: "tsc 6 (plain)", bin: TSC, config: "tsconfig.plain.json" },
   { id: "tspc", label: "tspc, no plugin", bin: TSPC, config: "tsconfig.plain.json" },
   { id: "closql", label: "tspc + closql", bin: TSPC, config: "tsconfig.closql.json" },
+  { id: "tsc7", label: "tsc 7 (plain)", bin: TSC7, config: "tsconfig.plain.json" },
+  {
+    id: "build7",
+    label: "closql build, TypeScript 7",
+    bin: CLOSQL,
+    config: "tsconfig.closql.json",
+    args: (config) => ["build", "-p", config, "--tsc", TYPESCRIPT7],
+    compiles: true,
+  },
+  {
+    id: "build7ts6",
+    label: "closql build, TypeScript 7, TS 6 emits",
+    bin: CLOSQL,
+    config: "tsconfig.closql.json",
+    args: (config) => ["build", "-p", config, "--tsc", TYPESCRIPT7, "--emitWith", "typescript6"],
+    compiles: true,
+  },
+  {
+    id: "build6",
+    label: "closql build, TypeScript 6",
+    bin: CLOSQL,
+    config: "tsconfig.closql.json",
+    args: (config) => ["build", "-p", config],
+    compiles: true,
+  },
 ];
+VARIANTS[2].compiles = true;
+/** The TypeScript 6 builds, whose phases `--extendedDiagnostics` reports. */
+const TS6_VARIANTS = VARIANTS.slice(0, 3);
 
 /**
  * Preloaded (`node -r`) into every build: on exit it records the process's CPU time (user + system,
@@ -461,9 +527,19 @@ if (process.env.CLOSQL_BENCH_TRACE === "1") {
     return wrapped;
   };
 }
+/** CPU time of the children this process waited for (tsc 7's native compiler), from /proc (Linux). */
+function childrenCpuMs() {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) * 10; // cutime + cstime, in 1/100 s
+  } catch {
+    return 0;
+  }
+}
 if (process.env.CLOSQL_BENCH_STATS) process.on("exit", () => {
   const r = process.resourceUsage();
-  fs.writeFileSync(process.env.CLOSQL_BENCH_STATS, JSON.stringify({ cpuMs: (r.userCPUTime + r.systemCPUTime) / 1000, maxRssKb: r.maxRSS, ...stats }));
+  fs.writeFileSync(process.env.CLOSQL_BENCH_STATS, JSON.stringify({ cpuMs: (r.userCPUTime + r.systemCPUTime) / 1000 + childrenCpuMs(), maxRssKb: r.maxRSS, ...stats }));
 });
 `;
 
@@ -476,8 +552,7 @@ function run(variant, { extra = [], nodeArgs = [], trace = false } = {}) {
     "-r",
     path.join(GEN, "preload.js"),
     variant.bin,
-    "-p",
-    path.join(GEN, variant.config),
+    ...(variant.args ? variant.args(path.join(GEN, variant.config)) : ["-p", path.join(GEN, variant.config)]),
     ...extra,
   ];
   const t0 = process.hrtime.bigint();
@@ -496,11 +571,14 @@ function fail(message) {
 /** Builds once each; any diagnostic, or a query the transformer left uncompiled, fails loudly. */
 function verify(counts) {
   for (const v of VARIANTS) {
+    fs.rmSync(path.join(GEN, "dist"), { recursive: true, force: true });
     const r = run(v);
-    if (r.status !== 0 || r.output.trim() !== "")
+    // `closql build` prints one summary line.
+    const output = r.output.replace(/^closql build: TypeScript .*, \d+ statements compiled\n$/, "");
+    if (r.status !== 0 || output.trim() !== "")
       fail(`${v.label} reported diagnostics on the generated project (exit ${r.status}):\n${r.output.slice(0, 8000)}`);
     const js = readDist();
-    if (v.id !== "closql") {
+    if (!v.compiles) {
       if (/\.\$run\(/.test(js))
         fail(`${v.label} output holds compiled queries: the plain config must not load the transformer.`);
       continue;
@@ -543,11 +621,11 @@ function phases(output) {
 }
 
 /** Runs every variant once per round, rotating the order so none always runs first or last. */
-function rounds(n, options, onRound) {
-  const results = Object.fromEntries(VARIANTS.map((v) => [v.id, []]));
+function rounds(n, options, onRound, variants = VARIANTS) {
+  const results = Object.fromEntries(variants.map((v) => [v.id, []]));
   for (let round = 0; round < n; round++) {
-    for (let k = 0; k < VARIANTS.length; k++) {
-      const v = VARIANTS[(round + k) % VARIANTS.length];
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(round + k) % variants.length];
       const r = run(v, options);
       if (r.status !== 0) fail(`${v.label} failed in round ${round + 1}:\n${r.output}`);
       results[v.id].push(r);
@@ -637,12 +715,93 @@ function profile() {
   };
 }
 
+// ------------------------------------------------------------------------------------ watch mode
+
+/**
+ * The bundler plugin in watch mode, in this process: its `transform` hook (what Vite, Rollup, esbuild
+ * and webpack call) on every query file once, then on one edited file at a time, then on a file whose
+ * queries read a schema that just gained a column. Each edit adds a query, and the output must hold
+ * it compiled.
+ */
+function watchMode() {
+  const { performance } = require("node:perf_hooks");
+  const { closqlPlugin } = require(path.join(ROOT, "packages", "transformer", "dist", "hosts", "unplugin.js"));
+  const hooks = closqlPlugin.raw({ tsconfig: path.join(GEN, "tsconfig.closql.json") }, { framework: "rollup" });
+  const ctx = {
+    warn: (m) => fail(`the plugin warned: ${m}`),
+    error: (m) => fail(`the plugin failed: ${typeof m === "string" ? m : m.message}`),
+  };
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const cpu = [];
+  const transform = (file, code, expect) => {
+    const t0 = performance.now();
+    const c0 = cpuMs();
+    const out = hooks.transform.call(ctx, code, file);
+    const ms = performance.now() - t0;
+    cpu.push(cpuMs() - c0);
+    if (!out || !out.code.includes(expect)) fail(`the plugin did not compile ${path.basename(file)} (${expect})`);
+    return ms;
+  };
+  const src = path.join(GEN, "src");
+  const files = fs
+    .readdirSync(src)
+    .filter((f) => /^queries\d+\.ts$/.test(f))
+    .sort()
+    .map((f) => path.join(src, f));
+  const texts = files.map((f) => fs.readFileSync(f, "utf8"));
+  hooks.buildStart.call(ctx);
+  const coldMs = transform(files[0], texts[0], ".$run(");
+  const first = files.slice(1).map((f, i) => transform(f, texts[i + 1], ".$run("));
+  const edits = [];
+  const editsCpu = [];
+  for (let i = 0; i < WATCH_EDITS; i++) {
+    const k = (i * 3) % files.length;
+    texts[k] += `\nexport const edit${i} = () => db.users.where((u) => u.id === ${1000 + i} && u.active).first();\n`;
+    edits.push(transform(files[k], texts[k], `edit${i} = () => db.users.$run(`));
+    editsCpu.push(cpu[cpu.length - 1]);
+  }
+  const schemaFile = path.join(src, "schema.ts");
+  const schema = fs.readFileSync(schemaFile, "utf8");
+  const withColumn = schema.replace("lastLoginAt: timestamptz().nullable(),", "$& locale: text().nullable(),");
+  if (withColumn === schema) fail("cannot add a column to the generated schema");
+  let schemaEditMs;
+  try {
+    fs.writeFileSync(schemaFile, withColumn);
+    hooks.watchChange.call(ctx, schemaFile, { event: "update" });
+    const k = 1;
+    texts[k] += `\nexport const byLocale = () => db.users.where((u) => u.locale === "fr").count();\n`;
+    schemaEditMs = transform(files[k], texts[k], `\\"locale\\" = 'fr'`);
+  } finally {
+    fs.writeFileSync(schemaFile, schema);
+  }
+  const r1 = (x) => Math.round(x * 10) / 10;
+  return {
+    files: files.length,
+    queries: QUERY_COUNT,
+    coldMs: Math.round(coldMs),
+    firstPassMedianMs: r1(median(first)),
+    edit: {
+      count: edits.length,
+      medianMs: r1(median(edits)),
+      maxMs: r1(Math.max(...edits)),
+      medianCpuMs: r1(median(editsCpu)),
+      allMs: edits.map(r1),
+      allCpuMs: editsCpu.map(r1),
+    },
+    schemaEdit: { ms: r1(schemaEditMs), cpuMs: r1(cpu[cpu.length - 1]), dependents: files.length },
+    rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+  };
+}
+
 // ------------------------------------------------------------------------------------ main
 
 function main() {
-  for (const bin of [TSC, TSPC])
+  for (const bin of [TSC, TSPC, TSC7])
     if (!fs.existsSync(bin)) fail(`${path.relative(ROOT, bin)} is missing: run npm install`);
-  if (!fs.existsSync(path.join(ROOT, "packages", "transformer", "dist", "index.js")))
+  if (!fs.existsSync(path.join(ROOT, "packages", "transformer", "dist", "index.js")) || !fs.existsSync(CLOSQL))
     fail("packages are not built: run npm run build (or npm run bench:build)");
 
   const counts = generate();
@@ -651,7 +810,7 @@ function main() {
     `Generated ${QUERY_COUNT} queries (${counts.static} folded chains, ${counts.dynamic} built across ifs) in ${FILE_COUNT} files under ${path.relative(ROOT, GEN)}/`,
   );
   verify(counts);
-  console.log(`Verified: the three builds are clean and tspc + closql compiled every query.`);
+  console.log(`Verified: every build is clean; tspc + closql and both closql builds compiled every query.`);
   const loadBefore = os.loadavg();
   console.log(
     `Load average before timing: ${loadBefore.map((l) => l.toFixed(2)).join(" ")} on ${os.cpus().length} cores`,
@@ -665,8 +824,9 @@ function main() {
   );
   // Separate rounds with --extendedDiagnostics and the transformer timed from the preload: where the
   // time goes inside the compiler. Not mixed into the timed rounds above.
-  const DIAG_ROUNDS = 3;
-  const diag = rounds(DIAG_ROUNDS, { extra: ["--extendedDiagnostics"], trace: true });
+  const DIAG_ROUNDS = QUICK ? 0 : 3;
+  const diag = rounds(DIAG_ROUNDS, { extra: ["--extendedDiagnostics"], trace: true }, undefined, TS6_VARIANTS);
+  const watch = watchMode();
   const loadAverage = os.loadavg();
 
   const stat = (res, f) => Object.fromEntries(VARIANTS.map((v) => [v.id, median(res[v.id].map(f))]));
@@ -675,7 +835,7 @@ function main() {
   // "transformTime" is every emit transform: TypeScript's own (TS → JS) and, for tspc + closql, ours.
   const phaseNames = ["Parse", "Bind", "Check", "transformTime", "printTime", "Emit", "Total"];
   const phase = Object.fromEntries(
-    VARIANTS.map((v) => [
+    TS6_VARIANTS.map((v) => [
       v.id,
       Object.fromEntries(phaseNames.map((p) => [p, Math.round(median(diag[v.id].map((r) => phases(r.output)[p])))])),
     ]),
@@ -685,14 +845,14 @@ function main() {
   const checkerCalls = methods
     .map((name) => ({
       name,
-      calls: tr[0].checker?.[name]?.calls ?? 0,
+      calls: tr[0]?.checker?.[name]?.calls ?? 0,
       ms: round1(median(tr.map((r) => r.checker?.[name]?.ms ?? 0))),
     }))
     .sort((a, b) => b.ms - a.ms);
   const inside = {
     loadMs: round1(median(tr.map((r) => r.loadMs))),
     transformMs: round1(median(tr.map((r) => r.transformMs))),
-    files: tr[0].files,
+    files: tr[0]?.files ?? 0,
     checkerMs: round1(median(tr.map((r) => Object.values(r.checker ?? {}).reduce((n, c) => n + c.ms, 0)))),
     checkerCalls,
   };
@@ -703,6 +863,7 @@ function main() {
     date: new Date().toISOString(),
     node: process.version,
     typescript: require(path.join(ROOT, "node_modules", "typescript", "package.json")).version,
+    typescript7: require(path.join(TYPESCRIPT7, "package.json")).version,
     tsPatch: require(path.join(ROOT, "node_modules", "ts-patch", "package.json")).version,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? "unknown",
@@ -714,9 +875,8 @@ function main() {
       foldedChains: counts.static,
       builtAcrossIfs: counts.dynamic,
       queryFiles: FILE_COUNT,
-      lines: fs
-        .readdirSync(path.join(GEN, "src"))
-        .reduce((n, f) => n + fs.readFileSync(path.join(GEN, "src", f), "utf8").split("\n").length, 0),
+      lines: sourceLines(path.join(GEN, "src")),
+      mixed: MIXED,
     },
     rounds: ROUNDS,
     wallMs: {
@@ -738,7 +898,18 @@ function main() {
         closqlVsTsc: ratio(cpu.closql, cpu.tsc),
         closqlVsTspc: ratio(cpu.closql, cpu.tspc),
       },
+      typescript7: {
+        build7VsTspcClosqlWall: ratio(wall.build7, wall.closql),
+        build7VsTspcClosqlCpu: ratio(cpu.build7, cpu.closql),
+        build7VsTsc6Wall: ratio(wall.build7, wall.tsc),
+        build7VsTsc7Wall: ratio(wall.build7, wall.tsc7),
+        tsc7VsTsc6Wall: ratio(wall.tsc7, wall.tsc),
+        build6VsTspcClosqlWall: ratio(wall.build6, wall.closql),
+        build7ts6VsTspcClosqlWall: ratio(wall.build7ts6, wall.closql),
+        build7ts6VsTspcClosqlCpu: ratio(cpu.build7ts6, cpu.closql),
+      },
     },
+    watch,
     perQueryMs: {
       wallVsTspc: perQuery(wall.closql - wall.tspc),
       cpuVsTspc: perQuery(cpu.closql - cpu.tspc),
@@ -750,9 +921,14 @@ function main() {
     diagnosticRounds: DIAG_ROUNDS,
     goal: GOAL,
   };
-  result.withinGoal = { wall: result.ratio.wall.closqlVsTsc <= GOAL, cpu: result.ratio.cpu.closqlVsTsc <= GOAL };
+  result.withinGoal = {
+    wall: result.ratio.wall.closqlVsTsc <= GOAL,
+    cpu: result.ratio.cpu.closqlVsTsc <= GOAL,
+    typescript7: result.ratio.typescript7.build7VsTspcClosqlWall <= 1,
+    watch: watch.edit.medianMs < 1000,
+  };
 
-  if (!result.withinGoal.wall || !result.withinGoal.cpu || FORCE_PROFILE) {
+  if (FORCE_PROFILE || (!QUICK && (!result.withinGoal.wall || !result.withinGoal.cpu))) {
     console.log(
       !result.withinGoal.wall || !result.withinGoal.cpu
         ? `Above the ${GOAL}× goal: profiling tspc + closql…`
@@ -763,9 +939,18 @@ function main() {
 
   printReport(result);
   fs.mkdirSync(RESULTS, { recursive: true });
-  fs.writeFileSync(path.join(RESULTS, "build-cost.json"), JSON.stringify(result, null, 2) + "\n");
-  fs.writeFileSync(path.join(RESULTS, "build-cost.md"), markdown(result));
-  console.log(`\nWrote ${path.relative(ROOT, path.join(RESULTS, "build-cost.json"))} and build-cost.md`);
+  const name = MIXED ? `${OUTPUT}-mixed` : OUTPUT;
+  fs.writeFileSync(path.join(RESULTS, `${name}.json`), JSON.stringify(result, null, 2) + "\n");
+  fs.writeFileSync(path.join(RESULTS, `${name}.md`), markdown(result));
+  console.log(`\nWrote ${path.relative(ROOT, path.join(RESULTS, `${name}.json`))} and ${name}.md`);
+}
+
+function sourceLines(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return n + sourceLines(p);
+    return e.name.endsWith(".ts") ? n + fs.readFileSync(p, "utf8").split("\n").length : n;
+  }, 0);
 }
 
 function mapValues(o, f) {
@@ -780,15 +965,21 @@ function rows(r) {
     `${(r.wallMs.median[v.id] / r.wallMs.median.tsc).toFixed(2)}×`,
     `${r.cpuMs.median[v.id]}`,
     `${(r.cpuMs.median[v.id] / r.cpuMs.median.tsc).toFixed(2)}×`,
-    `${r.phasesMs[v.id].Check}`,
-    `${r.phasesMs[v.id].transformTime}`,
+    `${r.phasesMs[v.id]?.Check ?? "–"}`,
+    `${r.phasesMs[v.id]?.transformTime ?? "–"}`,
   ]);
 }
 
 function summary(r) {
   const t = r.transformer;
   const goal = (ok) => (ok ? "met" : "NOT met");
+  const t7 = r.ratio.typescript7;
+  const w = r.watch;
   return [
+    `TypeScript 7 path (closql build: tsc 7 check ∥ pre-pass on TypeScript 6, then tsc 7 emit) vs tspc + closql: ${t7.build7VsTspcClosqlWall}× wall, ${t7.build7VsTspcClosqlCpu}× cpu (goal ≤ 1×, no slower: ${goal(r.withinGoal.typescript7)} on wall); vs plain tsc 6 ${t7.build7VsTsc6Wall}× wall, vs plain tsc 7 ${t7.build7VsTsc7Wall}× wall (tsc 7 alone is ${t7.tsc7VsTsc6Wall}× tsc 6)`,
+    `closql build with TypeScript 7 and --emitWith typescript6 (tsc 7 checks, TypeScript 6's program compiles and emits) vs tspc + closql: ${t7.build7ts6VsTspcClosqlWall}× wall, ${t7.build7ts6VsTspcClosqlCpu}× cpu`,
+    `closql build with TypeScript 6 (in-process, no ts-patch) vs tspc + closql: ${t7.build6VsTspcClosqlWall}× wall`,
+    `plugin watch mode (the transform hook, in-process, ${w.queries} queries in ${w.files} files): first file ${w.coldMs} ms (builds the program), every other file first time ${w.firstPassMedianMs} ms median; an edited file re-transformed: median ${w.edit.medianMs} ms wall (${w.edit.medianCpuMs} ms cpu), max ${w.edit.maxMs} ms over ${w.edit.count} edits (goal well under 1 s: ${goal(r.withinGoal.watch)}); after a schema edit, one dependent file ${w.schemaEdit.ms} ms (${w.schemaEdit.cpuMs} ms cpu; ${w.schemaEdit.dependents} files depend on the schema)`,
     `tspc + closql vs plain tsc: ${r.ratio.wall.closqlVsTsc}× wall, ${r.ratio.cpu.closqlVsTsc}× cpu (goal ≤ ${r.goal}×: ${goal(r.withinGoal.wall)} on wall, ${goal(r.withinGoal.cpu)} on cpu)`,
     `ts-patch alone (tspc, no plugin) vs tsc: ${r.ratio.wall.tspcVsTsc}× wall, ${r.ratio.cpu.tspcVsTsc}× cpu`,
     `transformer cost per query: ${r.perQueryMs.wallVsTspc} ms wall / ${r.perQueryMs.cpuVsTspc} ms cpu (tspc + closql minus tspc, / ${r.project.queries}); ${r.perQueryMs.insideTransformer} ms measured inside its per-file transforms`,
@@ -835,10 +1026,12 @@ function markdown(r) {
 
 Generated by \`npm run bench:build\` (\`bench/build-cost.js\`) on ${r.date.slice(0, 10)}. Goal from the issue: \`tspc\` with the transformer ≤ ${r.goal}× plain \`tsc\` on a project of ${r.project.queries} queries.
 
-- Node ${r.node}, TypeScript ${r.typescript}, ts-patch ${r.tsPatch}
+- Node ${r.node}, TypeScript ${r.typescript} and ${r.typescript7}, ts-patch ${r.tsPatch}
 - ${r.cpus} cores (${r.cpuModel}), ${r.platform}; load average (1, 5, 15 min) before the timed rounds ${r.loadAverageBefore.join(", ")}, after ${r.loadAverageAfter.join(", ")}
-- Project: ${r.project.queries} closql queries (${r.project.foldedChains} folded chains, ${r.project.builtAcrossIfs} chains built across \`if\`s) in ${r.project.queryFiles} files, plus a schema (users with 14 columns, posts, comments) and a db module: ${r.project.lines} lines.
-- Each build is a fresh \`node <bin> -p <tsconfig>\` process: full type check and emit, no incremental state. The two tsconfigs are identical except for \`plugins\`. One warm-up round, then ${r.rounds} rounds alternating the three builds (rotating their order); medians. CPU time is user + system of the build process (all threads), less disturbed than wall time by other load on the machine.
+- Project: ${r.project.queries} closql queries (${r.project.foldedChains} folded chains, ${r.project.builtAcrossIfs} chains built across \`if\`s) in ${r.project.queryFiles} files, plus a schema (users with 14 columns, posts, comments) and a db module${r.project.mixed ? ", plus 6,300 lines of ordinary TypeScript without a query (a copy of packages/closql/src, \`--mixed\`)" : ""}: ${r.project.lines} lines.
+- Each build is a fresh \`node <bin> -p <tsconfig>\` process (\`closql build -p <tsconfig>\` for the two closql builds): full type check and emit, no incremental state. The two tsconfigs are identical except for \`plugins\` (\`module: nodenext\`, valid for TypeScript 6 and 7). One warm-up round, then ${r.rounds} rounds alternating the ${VARIANTS.length} builds (rotating their order); medians. CPU time is user + system of the build process (all threads) and of the processes it waited for (tsc 7's native compiler), less disturbed than wall time by other load on the machine.
+- \`closql build\` with TypeScript 7: tsc 7 type-checks the sources (a child process) while closql compiles the queries on a TypeScript 6 program of the same project and writes the rewritten sources to a shadow copy (\`.closql/build\`), which a second tsc 7 run emits without checking; the source maps are then pointed at the original sources.
+- Watch mode: @closql/transformer's bundler plugin (the \`transform\` hook Vite, Rollup, esbuild and webpack call), in this process: each of the ${r.watch.files} query files transformed once, then ${r.watch.edit.count} edits (each adds a query to one file) each re-transformed; then the schema gains a column and one dependent file is re-transformed.
 
 ${table}
 
@@ -863,4 +1056,8 @@ ${summary(r)
   return md;
 }
 
-main();
+if (args.includes("--watch-only")) {
+  // Development of this script: the watch-mode measurement alone.
+  generate();
+  console.log(JSON.stringify(watchMode(), null, 2));
+} else main();

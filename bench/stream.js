@@ -49,8 +49,13 @@ async function child(kind, batchSize) {
   const pg = require("pg");
   const { connect, relations, table, integer, $streamRows } = require("closql");
   const pool = new pg.Pool({ connectionString: URL, max: 1 });
-  // Any table will do: the executor of `db.<table>` is what compiled queries stream through.
-  const db = connect({ schema: relations({ rows: table("rows", { id: integer().primaryKey() }) }), pool });
+  // Any table will do: the executor of `db.<table>` is what compiled queries stream through. This
+  // file is plain JavaScript calling the runtime directly, not built with the transform: checkBuild off.
+  const db = connect({
+    schema: relations({ rows: table("rows", { id: integer().primaryKey() }) }),
+    pool,
+    checkBuild: false,
+  });
   // Connect and pin the session before measuring; the pool's one connection serves both contenders.
   const [{ pid }] = await db.sql`SELECT pg_backend_pid() AS pid`;
   const backendCpu = () => {

@@ -24,6 +24,7 @@ import {
   table,
   text,
   UniqueViolation,
+  InvalidArgumentError,
 } from "closql";
 import { databaseUrl, openTestDatabase, TestDatabase } from "./support/database";
 
@@ -281,7 +282,10 @@ describe("connection errors", () => {
       await admin.connect();
       try {
         const [{ pid }] = await db.sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`;
+        // Observed from the start: it rejects while this test awaits the admin connection, and an
+        // unobserved rejection at that moment fails the run (unhandledRejection) before assert.rejects.
         const sleeping = db.sql`SELECT pg_sleep(30)`;
+        sleeping.catch(() => {});
         await waitFor(
           async () =>
             (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`, [pid]))
@@ -339,7 +343,7 @@ describe("connection errors", () => {
     }
     assert.deepEqual(await db.sql`SELECT 1 AS one`, [{ one: 1 }]);
     await db.close();
-    assert.throws(() => connect({ schema, pool: db.pool, connectionTimeoutMs: 100 }), TypeError);
+    assert.throws(() => connect({ schema, pool: db.pool, connectionTimeoutMs: 100 }), InvalidArgumentError);
   });
 });
 
@@ -409,7 +413,7 @@ describe("cancellation", () => {
       QueryCanceled,
     );
     assert.equal(events.length, from);
-    await assert.rejects(runWith(db, "SELECT 1", { timeoutMs: -1 }), TypeError);
+    await assert.rejects(runWith(db, "SELECT 1", { timeoutMs: -1 }), InvalidArgumentError);
   });
 
   test("a statement waiting for a connection is canceled at once; the pool works after", async () => {

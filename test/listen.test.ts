@@ -4,7 +4,15 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { connect, DatabaseError, Listener, ListenErrorContext, ListenOptions, relations } from "closql";
+import {
+  connect,
+  DatabaseError,
+  Listener,
+  ListenErrorContext,
+  ListenOptions,
+  relations,
+  InvalidArgumentError,
+} from "closql";
 import { databaseUrl } from "./support/database";
 
 /**
@@ -69,7 +77,7 @@ describe("LISTEN/NOTIFY: what is refused (also on PGlite)", () => {
     });
     await assert.rejects(
       l.listen("", () => {}),
-      TypeError,
+      InvalidArgumentError,
     );
     // 64 bytes: LISTEN would silently truncate it to 63 and listen on another channel.
     await assert.rejects(

@@ -4,7 +4,18 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { connect, Database, DatabaseError, integer, Query, relations, renderDdl, table, text } from "closql";
+import {
+  connect,
+  Database,
+  DatabaseError,
+  integer,
+  Query,
+  relations,
+  renderDdl,
+  table,
+  text,
+  InvalidArgumentError,
+} from "closql";
 import { databaseUrl } from "./support/database";
 
 // Named prepared statements at run time: re-prepared once after the server dropped them or their
@@ -320,7 +331,7 @@ describe("named prepared statements", () => {
   test("maxPreparedStatements must be a positive integer", () => {
     const pool = new pg.Pool({ connectionString: databaseUrl() });
     for (const bad of [0, -1, 1.5, NaN])
-      assert.throws(() => connect({ schema, pool, maxPreparedStatements: bad }), TypeError);
+      assert.throws(() => connect({ schema, pool, maxPreparedStatements: bad }), InvalidArgumentError);
     void pool.end();
   });
 

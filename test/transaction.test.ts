@@ -17,6 +17,7 @@ import {
   TransactionMisuseError,
   TransactionMisuse,
   UniqueViolation,
+  InvalidArgumentError,
 } from "closql";
 import { openTestDatabase, TestDatabase } from "./support/database";
 
@@ -206,11 +207,11 @@ describe("transactions", () => {
     const from = t.events.length;
     await assert.rejects(
       t.db.transaction(async () => 1, { isolationLevel: "serializable; DROP TABLE accounts" as never }),
-      TypeError,
+      InvalidArgumentError,
     );
     await assert.rejects(
       t.db.transaction(async () => 1, { retry: { maxAttempts: 0 } }),
-      TypeError,
+      InvalidArgumentError,
     );
     assert.equal(t.events.length, from, "nothing sent");
     await assert.rejects(
@@ -422,7 +423,11 @@ describe("transactions", () => {
         goOffCall(t.db, 1, read, wrote, true),
         goOffCall(t.db, 2, read, wrote, true),
       ]);
-      assert.deepEqual(attempts.sort(), [1, 2], "the loser ran again (and, now seeing one on call, changed nothing)");
+      // The loser runs again; under load its retry can start before the winner commits and fail once
+      // more, so it may take more than one retry.
+      const [winner, loser] = attempts.sort((a, b) => a - b);
+      assert.equal(winner, 1, "the winner ran once");
+      assert.ok(loser >= 2, "the loser ran again (and, once it saw one on call, changed nothing)");
       assert.equal((await t.db.doctors.where((d) => d.onCall === 1).all()).length, 1);
     },
   );

@@ -17,7 +17,7 @@
  *    that deletes it.
  * 2. Current tree: `npm run build` and `npx tspc -p bench` in this repository.
  * 3. Corpora, each compiled by each tree's own transformer:
- *    - build:examples, build:test, build:bench: the .js files the builds wrote to examples/dist,
+ *    - build:examples, build:service, build:test, build:bench: the .js files the builds wrote to examples/dist,
  *      test/dist and bench/dist (only files whose .ts source exists in that tree, so stale outputs
  *      are ignored; test/dist/fixtures is skipped: it holds outputs of test runs, not of the build).
  *    - readme: one query per row of README.md's operator table (the README of this repository),
@@ -483,6 +483,7 @@ function extract(file, text) {
 function builtFiles(tree) {
   const dirs = [
     { corpus: "build:examples", out: "examples/dist", src: "examples/src" },
+    { corpus: "build:service", out: "examples/service/dist", src: "examples/service/src" },
     { corpus: "build:test", out: "test/dist", src: "test", skip: ["test/dist/fixtures"] },
     { corpus: "build:bench", out: "bench/dist", src: "bench/src" },
   ];

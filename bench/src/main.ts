@@ -1,679 +1,356 @@
-// closql benchmark: decides the default of `connect({ prepare })` and compares closql with raw `pg`
-// (named prepared = the floor, and unnamed), drizzle-orm (node-postgres, with and without
-// `.prepare()`) and kysely (PostgresDialect), side by side in one run.
+// `npm run bench`: the benchmark suite. Runs each workload in a process of its own, one after the
+// other, then writes bench/RESULTS.md from the results every workload left in bench/results/:
 //
-// Method: every contender gets its own pg.Pool of one connection (a sequential loop only ever uses
-// one). A workload first warms every contender up (JIT, prepared statements, PostgreSQL's plan
-// cache), then runs ROUNDS rounds; in each round every contender runs the same N iterations with
-// the same parameters, cut into SLICES slices interleaved across contenders (c1 c2 … c7 c1 c2 …) in
-// an order rotated round by round, so drift (other load on the machine, autovacuum, thermal) hits
-// all of them alike. Reported: the median over rounds of ops/s, and the
-// median over rounds of the paired ratio to the floor measured in the same round.
+//   northwind  Northwind read groups, sequential and concurrent, against every peer  (northwind.ts)
+//   http       the users/posts HTTP service, one server process per library          (http.ts)
+//   writes     single insert, update by id, insertMany 100,000 rows vs COPY          (writes.ts)
+//   build      tspc + closql vs plain tsc on 500 and 2,000 generated queries         (../build-cost.js)
 //
-// Run: `npm run bench` (DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test).
-// Knobs: BENCH_ROUNDS (default 7), BENCH_SECONDS (timed seconds per workload, default 25).
-import pg from "pg";
+// Usage: npm run bench [-- [--quick] [workload …]]   (BENCH_QUICK=1 is the same as --quick)
+//        npm run bench -- --report                     (only rewrites RESULTS.md from bench/results)
+// The quick mode (under 3 minutes) runs shorter rounds, fewer of them, the writes on 10,000 rows, and
+// leaves the build workload out (its figures in RESULTS.md are then the last full run's). A workload
+// not run keeps its last results, which RESULTS.md shows with their own date.
 import fs from "fs";
 import os from "os";
 import path from "path";
-import v8 from "v8";
-import vm from "vm";
-import { connect, renderDdl, Database, QueryEvent } from "closql";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { asc, eq, gt, sql } from "drizzle-orm";
-import { Kysely, PostgresDialect } from "kysely";
-import { schema, dUsers, KyselyDB, BENCH_SCHEMA, USER_COUNT } from "./schema";
-import {
-  backendCpu,
-  gitRevision,
-  median,
-  packageVersion,
-  positiveInt,
-  positiveNumber,
-  round2,
-  round3,
-} from "./measure";
+import { spawnSync } from "child_process";
+import { fmt, geoMean, gitRevision, round2 } from "./measure";
 
-const DATABASE_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
-const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
-const SECONDS_PER_WORKLOAD = positiveNumber(process.env.BENCH_SECONDS, 25);
-/** Interleaved slices per round (see runWorkload). */
-const SLICES = 10;
+const ROOT = path.resolve(__dirname, "../..");
 const RESULTS_DIR = path.resolve(__dirname, "..", "results");
+const RESULTS_MD = path.resolve(__dirname, "..", "RESULTS.md");
+const RUNS_JSON = path.join(RESULTS_DIR, "runs.json");
+/** The hand-written reading of the committed run (where closql loses and why), included as it is. */
+const ANALYSIS_MD = path.resolve(__dirname, "..", "ANALYSIS.md");
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
+const args = process.argv.slice(2);
+const QUICK = args.includes("--quick") || process.env.BENCH_QUICK === "1";
 
-type Db = Database<typeof schema>;
-
-// ---------------------------------------------------------------------------------------------
-// The two workloads, as each library writes them.
-
-/** Point lookup: a different primary key each iteration (389 is coprime to 1000: all ids, spread). */
-const pointId = (i: number) => ((i * 389) % USER_COUNT) + 1;
-/** ~100 rows: `age > x` for x in 20..39 always matches >600 rows, so LIMIT 100 returns 100. */
-const minAge = (i: number) => 20 + (i % 20);
-
-// closql: compiled at build time into constant SQL (see bench/dist/main.js).
-function closqlPoint(db: Db, id: number) {
-  return db.users.where((u) => u.id === id).first();
-}
-function closqlRead100(db: Db, age: number) {
-  return db.users
-    .where((u) => u.age > age)
-    .orderBy((u) => u.id)
-    .limit(100)
-    .all();
-}
-
-type Workload = "point" | "read100";
-
-interface Contender {
+interface Workload {
   readonly key: string;
-  readonly label: string;
-  /** Returns the result in a library-neutral shape for the cross-check. */
-  readonly point: (i: number) => Promise<unknown>;
-  readonly read100: (i: number) => Promise<unknown>;
-  readonly close: () => Promise<void>;
-  /** Its one connection: to find the PostgreSQL backend that serves it (server CPU time). */
-  readonly pool: pg.Pool;
-  /** pid of that backend, when the server runs on this machine and /proc shows it. */
-  backendPid?: number;
+  readonly title: string;
+  readonly commands: readonly (readonly string[])[];
+  /** Environment of its process in the quick mode (the full run uses each script's defaults). */
+  readonly quickEnv?: Readonly<Record<string, string>>;
+  readonly inQuick: boolean;
 }
 
-function newPool(): pg.Pool {
-  // One connection, never closed for idleness: a reconnect would drop its prepared statements.
-  return new pg.Pool({
-    connectionString: DATABASE_URL,
-    max: 1,
-    idleTimeoutMillis: 0,
-    options: `-c search_path=${BENCH_SCHEMA}`,
-  });
-}
-
-const KYSELY_COLUMNS = ["id", "email", "name", "age", "active", "created_at"] as const;
-
-async function makeContenders(closqlSql: Record<Workload, ClosqlStatement>): Promise<Contender[]> {
-  const contenders: Contender[] = [];
-
-  // Raw pg with closql's exact SQL text: named prepared (the floor), then unnamed.
-  for (const named of [true, false]) {
-    const pool = newPool();
-    const point = closqlSql.point;
-    const read = closqlSql.read100;
-    contenders.push({
-      key: named ? "pg-prepared" : "pg-unnamed",
-      label: named ? "raw pg, named prepared (floor)" : "raw pg, unnamed",
-      point: named
-        ? async (i) => (await pool.query({ name: "bench_pg_point", text: point.text, values: [pointId(i)] })).rows[0]
-        : async (i) => (await pool.query({ text: point.text, values: [pointId(i)] })).rows[0],
-      read100: named
-        ? async (i) => (await pool.query({ name: "bench_pg_read100", text: read.text, values: [minAge(i)] })).rows
-        : async (i) => (await pool.query({ text: read.text, values: [minAge(i)] })).rows,
-      close: () => pool.end(),
-      pool,
-    });
-  }
-
-  // closql, prepare: true (the current default) and false.
-  for (const prepare of [true, false]) {
-    const pool = newPool();
-    const db = connect({ schema, pool, prepare });
-    contenders.push({
-      key: prepare ? "closql-prepared" : "closql-unprepared",
-      label: prepare ? "closql, prepare: true" : "closql, prepare: false",
-      point: (i) => closqlPoint(db, pointId(i)),
-      read100: (i) => closqlRead100(db, minAge(i)),
-      close: async () => {
-        await db.close();
-        await pool.end();
-      },
-      pool,
-    });
-  }
-
-  // drizzle-orm on node-postgres: .prepare(name) once, and the query built on every call.
+const WORKLOADS: readonly Workload[] = [
   {
-    const pool = newPool();
-    const ddb = drizzle({ client: pool });
-    const pointStmt = ddb
-      .select()
-      .from(dUsers)
-      .where(eq(dUsers.id, sql.placeholder("id")))
-      .limit(1)
-      .prepare("bench_drizzle_point");
-    const readStmt = ddb
-      .select()
-      .from(dUsers)
-      .where(gt(dUsers.age, sql.placeholder("age")))
-      .orderBy(asc(dUsers.id))
-      .limit(100)
-      .prepare("bench_drizzle_read100");
-    contenders.push({
-      key: "drizzle-prepared",
-      label: "drizzle-orm, .prepare()",
-      point: async (i) => (await pointStmt.execute({ id: pointId(i) }))[0],
-      read100: (i) => readStmt.execute({ age: minAge(i) }),
-      close: () => pool.end(),
-      pool,
-    });
-  }
+    key: "northwind",
+    title: "Northwind read groups",
+    commands: [[path.join(__dirname, "northwind.js")]],
+    inQuick: true,
+  },
+  { key: "http", title: "HTTP service", commands: [[path.join(__dirname, "http.js")]], inQuick: true },
   {
-    const pool = newPool();
-    const ddb = drizzle({ client: pool });
-    contenders.push({
-      key: "drizzle",
-      label: "drizzle-orm, no prepare",
-      point: async (i) =>
-        (
-          await ddb
-            .select()
-            .from(dUsers)
-            .where(eq(dUsers.id, pointId(i)))
-            .limit(1)
-        )[0],
-      read100: (i) =>
-        ddb
-          .select()
-          .from(dUsers)
-          .where(gt(dUsers.age, minAge(i)))
-          .orderBy(asc(dUsers.id))
-          .limit(100),
-      close: () => pool.end(),
-      pool,
-    });
-  }
-
-  // kysely, PostgresDialect (no prepared statements in kysely's pg driver).
+    key: "writes",
+    title: "writes",
+    commands: [[path.join(__dirname, "writes.js")]],
+    quickEnv: { BENCH_BULK_ROWS: "10000", BENCH_BULK_ROUNDS: "1", BENCH_ROUNDS: "2", BENCH_SECONDS: "1.5" },
+    inQuick: true,
+  },
   {
-    const pool = newPool();
-    const k = new Kysely<KyselyDB>({ dialect: new PostgresDialect({ pool }) });
-    contenders.push({
-      key: "kysely",
-      label: "kysely",
-      point: (i) =>
-        k.selectFrom("users").select(KYSELY_COLUMNS).where("id", "=", pointId(i)).limit(1).executeTakeFirst(),
-      read100: (i) =>
-        k.selectFrom("users").select(KYSELY_COLUMNS).where("age", ">", minAge(i)).orderBy("id").limit(100).execute(),
-      close: () => k.destroy(), // ends its pool
-      pool,
-    });
-  }
-  return contenders;
-}
+    key: "build",
+    title: "build time",
+    commands: [
+      [path.join(ROOT, "bench", "build-cost.js"), "--queries", "500"],
+      [path.join(ROOT, "bench", "build-cost.js"), "--queries", "2000", "--rounds", "5"],
+    ],
+    inQuick: false,
+  },
+];
 
-// ---------------------------------------------------------------------------------------------
-// Setup, cross-check and the timed rounds.
-
-interface ClosqlStatement {
-  readonly text: string;
-  readonly params: readonly unknown[];
-}
-
-/** The SQL closql compiled, read off `onQuery`, so raw pg runs exactly the same text. */
-async function closqlStatements(): Promise<Record<Workload, ClosqlStatement>> {
-  const pool = newPool();
-  let last: QueryEvent | undefined;
-  const db = connect({ schema, pool, onQuery: (e) => (last = e) });
-  try {
-    await closqlPoint(db, 42);
-    const point = { text: last!.sql, params: last!.params };
-    await closqlRead100(db, 33);
-    const read100 = { text: last!.sql, params: last!.params };
-    // The raw pg contenders pass [id] / [age]: make sure that is what closql binds.
-    if (JSON.stringify(point.params) !== "[42]" || JSON.stringify(read100.params) !== "[33]") {
-      throw new Error(
-        `closql's bound parameters changed shape (${JSON.stringify(point.params)}, ${JSON.stringify(read100.params)}): update the raw pg contenders`,
-      );
-    }
-    return { point, read100 };
-  } finally {
-    await pool.end();
-  }
-}
-
-async function setUp(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`);
-    await client.query(`CREATE SCHEMA ${BENCH_SCHEMA}`);
-    await client.query(`SET search_path = ${BENCH_SCHEMA}`);
-    for (const statement of renderDdl(schema)) await client.query(statement);
-    await client.query(
-      `INSERT INTO users (email, name, age, active, created_at)
-       SELECT 'user' || g || '@example.com', 'User ' || g, 18 + (g * 37) % 60, g % 10 <> 0,
-              timestamptz '2026-01-01 00:00:00+00' + g * interval '1 hour'
-       FROM generate_series(1, ${USER_COUNT}) AS g`,
-    );
-    await client.query("VACUUM ANALYZE users");
-  } finally {
-    await client.end();
-  }
-}
-
-async function tearDown(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Every contender must return the same rows, or the comparison means nothing. */
-async function crossCheck(contenders: Contender[]): Promise<void> {
-  const pick = (r: any) =>
-    r === undefined
-      ? "none"
-      : `${r.id}|${r.email}|${r.age}|${r.active}|${new Date(r.createdAt ?? r.created_at).toISOString()}`;
-  for (const i of [0, 1, 7, 999, 1234]) {
-    const expected = pick(await contenders[0].point(i));
-    for (const c of contenders) {
-      const got = pick(await c.point(i));
-      if (got !== expected)
-        throw new Error(`cross-check: ${c.label} point(${i}) returned ${got}, expected ${expected}`);
-    }
-    const expectedRows = ((await contenders[0].read100(i)) as any[]).map(pick).join(",");
-    for (const c of contenders) {
-      const rows = (await c.read100(i)) as any[];
-      if (rows.length !== 100) throw new Error(`cross-check: ${c.label} read100(${i}) returned ${rows.length} rows`);
-      if (rows.map(pick).join(",") !== expectedRows)
-        throw new Error(`cross-check: ${c.label} read100(${i}) returned other rows`);
-    }
-  }
-}
-
-/** Seconds to run iterations first … first+n-1 (the iteration number picks the parameters). */
-async function timeBlock(run: (i: number) => Promise<unknown>, n: number, first = 0): Promise<number> {
-  return (await measureBlock(run, n, first, undefined)).wall;
-}
-
-interface Measure {
-  /** Wall-clock seconds. */
-  wall: number;
-  /** CPU seconds of this Node process (all its threads: JS, GC, libuv). */
-  client: number;
-  /** CPU seconds of the contender's PostgreSQL backend, or NaN when it cannot be read. */
-  server: number;
-}
-
-async function measureBlock(
-  run: (i: number) => Promise<unknown>,
-  n: number,
-  first: number,
-  backendPid: number | undefined,
-): Promise<Measure> {
-  gc();
-  const server0 = backendCpu(backendPid);
-  const client0 = process.cpuUsage();
-  const started = process.hrtime.bigint();
-  for (let i = first; i < first + n; i++) await run(i);
-  const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  const client = process.cpuUsage(client0);
-  return { wall, client: (client.user + client.system) / 1e6, server: backendCpu(backendPid) - server0 };
-}
-
-/** CPU seconds a local backend has used so far (first field of /proc/<pid>/schedstat: ns on CPU). */
-
-/** The pid of the backend behind a contender's connection, if that backend is a process on this machine. */
-async function findBackend(c: Contender): Promise<number | undefined> {
-  const pid = Number((await c.pool.query("SELECT pg_backend_pid() AS pid")).rows[0].pid);
-  try {
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return cmdline.startsWith("postgres") && Number.isFinite(backendCpu(pid)) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-interface ContenderResult {
-  key: string;
-  label: string;
-  /** ops/s of each round, in round order. */
-  rounds: number[];
-  medianOps: number;
-  minOps: number;
-  maxOps: number;
-  medianMicros: number;
-  /** Median over rounds of (this ops/s) / (floor ops/s in the same round). */
-  medianRatioToFloor: number;
-  /** Median over rounds of this Node process's CPU time per operation (µs). */
-  clientCpuMicros: number;
-  /** Median over rounds of the PostgreSQL backend's CPU time per operation (µs); null if the server is not local. */
-  serverCpuMicros: number | null;
-  /** (client + server CPU per op) / the floor's: the work each query costs, insensitive to waiting for a CPU. */
-  cpuRatioToFloor: number | null;
-}
-
-interface WorkloadResult {
-  workload: Workload;
-  title: string;
-  description: string;
-  sql: string;
-  iterationsPerRound: number;
-  rounds: number;
-  warmupIterations: number;
+interface RunRecord {
+  workload: string;
+  mode: "quick" | "full";
+  date: string;
   seconds: number;
-  results: ContenderResult[];
+  exitCode: number;
+  loadAverageAtStart: number[];
+  loadAverageAtEnd: number[];
 }
 
-async function runWorkload(
-  workload: Workload,
-  title: string,
-  description: string,
-  sqlText: string,
-  contenders: Contender[],
-): Promise<WorkloadResult> {
-  const started = performance.now();
-  // Warm-up, interleaved, in two passes: the second also estimates each contender's speed.
-  const warmup = workload === "point" ? 1000 : 300;
-  const estimate = new Map<string, number>();
-  for (let pass = 0; pass < 2; pass++) {
-    for (const c of contenders) {
-      const seconds = await timeBlock(c[workload], warmup);
-      if (pass === 1) estimate.set(c.key, warmup / seconds);
+function runWorkloads(): RunRecord[] {
+  const named = args.filter((a) => !a.startsWith("--") && !/^\d+$/.test(a));
+  for (const n of named)
+    if (!WORKLOADS.some((w) => w.key === n))
+      throw new Error(`unknown workload ${n}: one of ${WORKLOADS.map((w) => w.key).join(", ")}`);
+  const chosen = args.includes("--report")
+    ? []
+    : WORKLOADS.filter((w) => (named.length ? named.includes(w.key) : !QUICK || w.inQuick));
+  const records: RunRecord[] = [];
+  for (const w of chosen) {
+    console.log(`\n=== ${w.title} (${w.key}, ${QUICK ? "quick" : "full"}) ===`);
+    const started = performance.now();
+    const loadAverageAtStart = os.loadavg().map(round2);
+    let exitCode = 0;
+    for (const command of w.commands) {
+      const r = spawnSync(process.execPath, command as string[], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, TZ: "UTC", ...(QUICK ? { BENCH_QUICK: "1", ...w.quickEnv } : {}) },
+      });
+      exitCode = r.status ?? 1;
+      if (exitCode !== 0) break;
     }
+    records.push({
+      workload: w.key,
+      mode: QUICK ? "quick" : "full",
+      date: new Date().toISOString(),
+      seconds: Math.round((performance.now() - started) / 1000),
+      exitCode,
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg().map(round2),
+    });
+    if (exitCode !== 0) console.error(`${w.key} failed (exit ${exitCode})`);
   }
-  // N such that one round of all contenders takes about SECONDS_PER_WORKLOAD / ROUNDS.
-  const secondsPerIterationOfAll = contenders.reduce((s, c) => s + 1 / estimate.get(c.key)!, 0);
-  const n = Math.max(
-    SLICES * 20,
-    Math.round(SECONDS_PER_WORKLOAD / ROUNDS / secondsPerIterationOfAll / (SLICES * 10)) * SLICES * 10,
-  );
-  process.stdout.write(`${title}: ${ROUNDS} rounds x ${n} iterations per contender `);
-
-  // A round runs N iterations per contender as SLICES interleaved slices (c1 c2 … c7 c1 c2 …), so a
-  // burst of outside load lands on all contenders of the round, not on whichever ran at that moment.
-  const slice = n / SLICES;
-  const ops = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
-  const clientMicros = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
-  const serverMicros = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = contenders.map((_, j) => contenders[(j + round) % contenders.length]);
-    const sums = new Map<string, Measure>(contenders.map((c) => [c.key, { wall: 0, client: 0, server: 0 }]));
-    for (let s = 0; s < SLICES; s++) {
-      for (const c of order) {
-        const m = await measureBlock(c[workload], slice, s * slice, c.backendPid);
-        const sum = sums.get(c.key)!;
-        sum.wall += m.wall;
-        sum.client += m.client;
-        sum.server += m.server;
-      }
-    }
-    for (const c of contenders) {
-      const sum = sums.get(c.key)!;
-      ops.get(c.key)!.push(n / sum.wall);
-      clientMicros.get(c.key)!.push((1e6 * sum.client) / n);
-      serverMicros.get(c.key)!.push((1e6 * sum.server) / n);
-    }
-    process.stdout.write(".");
-  }
-  const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(` ${seconds.toFixed(1)} s\n`);
-
-  const floor = ops.get(contenders[0].key)!;
-  const floorCpu = median(clientMicros.get(contenders[0].key)!) + median(serverMicros.get(contenders[0].key)!);
-  const results = contenders.map((c): ContenderResult => {
-    const rounds = ops.get(c.key)!;
-    const medianOps = median(rounds);
-    const client = median(clientMicros.get(c.key)!);
-    const server = median(serverMicros.get(c.key)!);
-    return {
-      key: c.key,
-      label: c.label,
-      rounds: rounds.map((x) => Math.round(x)),
-      medianOps: Math.round(medianOps),
-      minOps: Math.round(Math.min(...rounds)),
-      maxOps: Math.round(Math.max(...rounds)),
-      medianMicros: round2(1e6 / medianOps),
-      medianRatioToFloor: round3(median(rounds.map((x, r) => x / floor[r]))),
-      clientCpuMicros: round2(client),
-      serverCpuMicros: Number.isNaN(server) ? null : round2(server),
-      cpuRatioToFloor: Number.isNaN(server) ? null : round3((client + server) / floorCpu),
-    };
-  });
-  return {
-    workload,
-    title,
-    description,
-    sql: sqlText,
-    iterationsPerRound: n,
-    rounds: ROUNDS,
-    warmupIterations: 2 * warmup,
-    seconds: round2(seconds),
-    results,
-  };
+  return records;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reporting.
+// RESULTS.md, from whatever each workload last wrote.
 
-async function environment() {
-  const client = new pg.Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  const server = (await client.query("SHOW server_version")).rows[0].server_version as string;
-  await client.end();
-  return {
-    date: new Date().toISOString(),
-    closqlCommit: gitRevision(),
-    node: process.version,
-    pg: packageVersion("pg"),
-    drizzleOrm: packageVersion("drizzle-orm"),
-    kysely: packageVersion("kysely"),
-    postgres: server,
-    database: DATABASE_URL.replace(/\/\/[^@]*@/, "//"),
-    cpu: os.cpus()[0]?.model ?? "unknown",
-    cores: os.cpus().length,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    memoryGiB: round2(os.totalmem() / 2 ** 30),
-    loadAverageAtStart: os.loadavg().map(round2),
-    loadAverageAtEnd: [] as number[],
-  };
-}
-type Environment = Awaited<ReturnType<typeof environment>>;
-
-function table(w: WorkloadResult): string[][] {
-  const header = [
-    "contender",
-    "ops/s",
-    "vs floor",
-    "time × floor",
-    "µs/op",
-    "node CPU µs/op",
-    "PG CPU µs/op",
-    "CPU × floor",
-    "ops/s min–max",
-  ];
-  const rows = w.results.map((r) => [
-    r.label,
-    r.medianOps.toLocaleString("en-US"),
-    r.medianRatioToFloor.toFixed(2),
-    `${(1 / r.medianRatioToFloor).toFixed(2)}×`,
-    r.medianMicros.toFixed(1),
-    r.clientCpuMicros.toFixed(1),
-    r.serverCpuMicros === null ? "n/a" : r.serverCpuMicros.toFixed(1),
-    r.cpuRatioToFloor === null ? "n/a" : `${r.cpuRatioToFloor.toFixed(2)}×`,
-    `${r.minOps.toLocaleString("en-US")}–${r.maxOps.toLocaleString("en-US")}`,
-  ]);
-  return [header, ...rows];
+function readJson(file: string): any | undefined {
+  const p = path.join(RESULTS_DIR, file);
+  return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, "utf8")) : undefined;
 }
 
-function printTable(w: WorkloadResult): void {
-  const cells = table(w);
-  const widths = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
-  const line = (row: string[]) =>
-    row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join("  ");
-  console.log(`\n${w.title} — ${w.description}`);
-  console.log(line(cells[0]));
-  console.log(widths.map((x) => "-".repeat(x)).join("  "));
-  for (const row of cells.slice(1)) console.log(line(row));
-}
+const x = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? "–" : `${v.toFixed(digits)}×`);
+const verdict = (ok: boolean) => (ok ? "**met**" : "**missed**");
 
-function closqlVerdict(w: WorkloadResult): string {
-  const get = (key: string) => w.results.find((r) => r.key === key)!;
-  const on = get("closql-prepared");
-  const off = get("closql-unprepared");
-  const fmt = (x: number) => x.toLocaleString("en-US");
-  const cpu = (r: ContenderResult) => r.clientCpuMicros + (r.serverCpuMicros ?? NaN);
-  const cpuNote = Number.isNaN(cpu(on))
-    ? ""
-    : ` and ${(cpu(on) / cpu(off)).toFixed(2)}× the CPU per query (${cpu(on).toFixed(0)} vs ${cpu(off).toFixed(0)} µs, node + PG)`;
-  const floorCpuNote = on.cpuRatioToFloor === null ? "" : ` (CPU: ${on.cpuRatioToFloor.toFixed(2)}×)`;
-  return (
-    `closql, prepare: true vs false: ${(on.medianOps / off.medianOps).toFixed(2)}× the throughput (${fmt(on.medianOps)} vs ${fmt(off.medianOps)} ops/s)${cpuNote}. ` +
-    `Prepared closql takes ${(1 / on.medianRatioToFloor).toFixed(2)}× the floor's time per query${floorCpuNote}.`
+function northwindSection(nw: any, goals: string[]): string[] {
+  if (!nw) return ["No Northwind results yet: `npm run bench -- northwind`.", ""];
+  const groups = (mode: string) => nw.results.filter((r: any) => r.mode === mode);
+  const cell = (rs: any[], lib: string) => rs.flatMap((r: any) => r.results).find((c: any) => c.key === lib);
+  const seq = groups("sequential");
+  const conc = groups("concurrent");
+  const closqlSeq = seq.map((r: any) => cell([r], "closql")?.timeToFloor).filter((v: any) => typeof v === "number");
+  const geo = closqlSeq.length ? geoMean(closqlSeq) : NaN;
+  const worst = seq
+    .map((r: any) => ({ key: r.key, v: cell([r], "closql")?.timeToFloor }))
+    .sort((a: any, b: any) => b.v - a.v)[0];
+  const concClosql = conc
+    .filter((r: any) => cell([r], "closql"))
+    .map((r: any) => ({
+      key: r.key,
+      v: cell([r], "closql")?.timeToFloor,
+      pj: cell([r], "postgres")?.timeToFloor,
+    }));
+  goals.push(
+    `| Northwind sequential: geo-mean ≤ 1.00× prepared raw pg | ${geo.toFixed(2)}× over ${closqlSeq.length} groups | ${verdict(geo <= 1.0)} |`,
+    `| Northwind sequential: no group above 1.05× | worst ${worst ? `${worst.key} ${worst.v.toFixed(2)}×` : "–"} (${closqlSeq.filter((v: number) => v > 1.05).length} groups above) | ${verdict(!!worst && worst.v <= 1.05)} |`,
+    `| Northwind concurrent (200 over a pool of 10): ≤ 0.6× | ${concClosql.map((c: any) => `${c.key} ${x(c.v)}`).join(", ") || "–"} (postgres.js ${concClosql.map((c: any) => x(c.pj)).join(", ")}) | ${verdict(concClosql.length > 0 && concClosql.every((c: any) => c.v <= 0.6))} |`,
   );
-}
-
-interface PlanCacheEntry {
-  contender: string;
-  statement: string;
-  genericPlans: number;
-  customPlans: number;
-}
-
-/**
- * How PostgreSQL planned each contender's named statements (pg_prepared_statements of its own
- * connection): a statement that stays on custom plans is re-planned at every execution, so
- * preparing it saves parsing only.
- */
-async function planCache(
-  contenders: Contender[],
-  statements: Record<Workload, ClosqlStatement>,
-): Promise<PlanCacheEntry[]> {
-  const entries: PlanCacheEntry[] = [];
-  for (const c of contenders) {
-    const { rows } = await c.pool.query(
-      "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name",
-    );
-    for (const r of rows) {
-      const workload = (r.statement as string).includes('"id" =') ? "point lookup" : "read 100 rows";
-      const text =
-        r.statement === statements.point.text || r.statement === statements.read100.text ? "closql's SQL" : r.statement;
-      entries.push({
-        contender: c.label,
-        statement: `${workload}: ${text}`,
-        genericPlans: Number(r.generic_plans),
-        customPlans: Number(r.custom_plans),
-      });
-    }
-  }
-  return entries;
-}
-
-function planCacheMarkdown(plans: PlanCacheEntry[]): string[] {
-  if (plans.length === 0) return [];
+  const libs = [
+    "pg-unnamed",
+    "closql",
+    "closql-unprepared",
+    "postgres",
+    "drizzle-prepared",
+    "drizzle",
+    "kysely",
+    "prisma",
+    "typeorm",
+  ];
+  const labels = Object.fromEntries(nw.results.flatMap((r: any) => r.results).map((c: any) => [c.key, c.label]));
+  const present = (rs: any[]) => libs.filter((l) => rs.some((r) => cell([r], l)));
+  const matrix = (rs: any[], field: "timeToFloor" | "cpuToFloor") => {
+    const ls = present(rs);
+    return [
+      `| group | ${ls.map((l) => labels[l]).join(" | ")} |`,
+      `| --- | ${ls.map(() => "---:").join(" | ")} |`,
+      ...rs.map((r: any) => `| ${r.key} | ${ls.map((l) => x(cell([r], l)?.[field])).join(" | ")} |`),
+      `| **geo-mean** | ${ls
+        .map((l) => {
+          const v = rs.map((r: any) => cell([r], l)?.[field]).filter((n: any) => typeof n === "number");
+          return v.length ? `**${geoMean(v).toFixed(2)}×**` : "–";
+        })
+        .join(" | ")} |`,
+    ];
+  };
   return [
-    "PostgreSQL's plan cache for the named statements at the end of the run (`pg_prepared_statements` of each contender's connection; a statement that stays on custom plans is re-planned at every execution):",
+    `From ${nw.environment.date.slice(0, 16).replace("T", " ")} UTC (${nw.environment.mode}), load average ${nw.environment.loadAverageAtStart.join(" ")} → ${nw.environment.loadAverageAtEnd.join(" ")}. Time per query relative to the floor (raw pg running closql's exact SQL as named prepared statements, rows as arrays), median over interleaved rounds; details, spreads and SQL in [results/northwind.md](results/northwind.md).`,
     "",
-    "| contender | statement | generic plans | custom plans |",
-    "|---|---|---:|---:|",
-    ...plans.map(
-      (p) => `| ${p.contender} | ${p.statement.replace(/\|/g, "\\|")} | ${p.genericPlans} | ${p.customPlans} |`,
+    "**Sequential** (one connection each), time × floor:",
+    "",
+    ...matrix(seq, "timeToFloor"),
+    "",
+    "Sequential, CPU per query (this process + the PostgreSQL backend) × the floor's:",
+    "",
+    ...matrix(seq, "cpuToFloor"),
+    "",
+    `**Concurrent** (${nw.concurrency} lookups at once over a pool of ${nw.pool} per contender; contenders in batches of four, each with the floor), time × floor:`,
+    "",
+    ...matrix(conc, "timeToFloor"),
+    "",
+    "Concurrent, CPU × floor:",
+    "",
+    ...matrix(conc, "cpuToFloor"),
+    "",
+    "closql against the floor per sequential group: median time per query, spread of the per-round ratio, and CPU per query (µs) of this process (node) and of the backend (PG):",
+    "",
+    "| group | floor µs/query | closql µs/query | closql × floor (spread) | floor node / PG µs | closql node / PG µs |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ...seq.map((r: any) => {
+      const f = cell([r], "pg-prepared");
+      const c = cell([r], "closql");
+      return `| ${r.key} | ${f?.medianMicros ?? "–"} | ${c?.medianMicros ?? "–"} | ${x(c?.timeToFloor)} (${c?.timeToFloorMin?.toFixed(2)}–${c?.timeToFloorMax?.toFixed(2)}) | ${f?.clientCpuMicros} / ${f?.serverCpuMicros ?? "–"} | ${c?.clientCpuMicros} / ${c?.serverCpuMicros ?? "–"} |`;
+    }),
+    "",
+  ];
+}
+
+function httpSection(h: any, goals: string[]): string[] {
+  if (!h) return ["No HTTP results yet: `npm run bench -- http`.", ""];
+  const by = (key: string) => h.results.find((r: any) => r.key === key);
+  const closql = by("closql");
+  const floor = by("pg");
+  const peers = h.results.filter((r: any) => r.key !== "closql");
+  for (const [j, c] of h.concurrencies.entries()) {
+    const best = peers.reduce((a: any, b: any) => (b.byConcurrency[j].rps > a.byConcurrency[j].rps ? b : a));
+    goals.push(
+      `| HTTP c=${c}: closql's req/s ≥ every peer's | closql ${fmt(closql.byConcurrency[j].rps)} req/s; best peer ${best.label} ${fmt(best.byConcurrency[j].rps)} | ${verdict(closql.byConcurrency[j].rps >= best.byConcurrency[j].rps)} |`,
+    );
+  }
+  const rss = closql.peakRssMb - floor.peakRssMb;
+  goals.push(
+    `| HTTP: peak RSS within 10 MB of raw pg's | closql ${closql.peakRssMb.toFixed(1)} MB, raw pg ${floor.peakRssMb.toFixed(1)} MB (${rss >= 0 ? "+" : ""}${rss.toFixed(1)}) | ${verdict(Math.abs(rss) <= 10)} |`,
+  );
+  return [
+    `From ${h.environment.date.slice(0, 16).replace("T", " ")} UTC (${h.environment.mode}, ${h.rounds} round(s) × ${h.seconds} s per concurrency), load average ${h.environment.loadAverageAtStart.join(" ")} → ${h.environment.loadAverageAtEnd.join(" ")}. Details in [results/http.md](results/http.md).`,
+    "",
+    `| server | ${h.concurrencies.map((c: number) => `c=${c} req/s (× pg) | p50 / p99 ms`).join(" | ")} | server CPU µs/req (c=10) | peak RSS MB | cold start ms |`,
+    `| --- | ${h.concurrencies.map(() => "---: | ---:").join(" | ")} | ---: | ---: | ---: |`,
+    ...h.results.map(
+      (r: any) =>
+        `| ${r.label} | ${r.byConcurrency
+          .map((b: any) => `${fmt(b.rps)} (${b.rpsToFloor.toFixed(2)}×) | ${b.p50} / ${b.p99}`)
+          .join(
+            " | ",
+          )} | ${fmt(r.byConcurrency[0].serverCpuMicros)} | ${r.peakRssMb.toFixed(1)} | ${fmt(r.coldStartMs)} |`,
     ),
     "",
   ];
 }
 
-function markdown(w: WorkloadResult, env: Environment, plans: PlanCacheEntry[]): string {
-  const cells = table(w);
-  const md = (row: string[]) => `| ${row.join(" | ")} |`;
-  return [
-    `# closql benchmark: ${w.title}`,
-    "",
-    w.description,
-    "",
-    "closql's SQL (raw pg runs the same text):",
-    "",
-    "```sql",
-    w.sql,
-    "```",
-    "",
-    md(cells[0]),
-    md(cells[0].map((_, j) => (j === 0 ? "---" : "---:"))),
-    ...cells.slice(1).map(md),
-    "",
-    closqlVerdict(w),
-    "",
-    `Method: one pg connection per contender; ${w.warmupIterations} warm-up iterations each, then ${w.rounds} rounds × ${w.iterationsPerRound} sequential iterations per contender, each round cut into ${SLICES} slices interleaved across contenders, in an order rotated every round. ops/s is the median over rounds; "vs floor" is the median over rounds of the ratio to raw pg with named prepared statements in the same round; "time × floor" is its inverse. "node CPU" is this Node process's CPU time per query (JS, GC, driver), "PG CPU" the CPU time of the contender's PostgreSQL backend per query (from /proc/<pid>/schedstat; n/a when the server is not local), both medians over rounds; "CPU × floor" is their sum relative to the floor's — the work a query costs, which waiting for a busy CPU does not inflate. Timed part: ${w.seconds} s.`,
-    "",
-    ...planCacheMarkdown(plans.filter((p) => p.statement.startsWith(w.title))),
-    "Environment:",
-    "",
-    ...Object.entries(env).map(([k, v]) => `- ${k}: ${Array.isArray(v) ? v.join(", ") : v}`),
-    "",
-    "Reproduce: `npm run bench` (see bench/README.md).",
-    "",
-  ].join("\n");
-}
-
-// ---------------------------------------------------------------------------------------------
-
-async function main() {
-  const env = await environment();
-  console.log(
-    `closql bench on ${env.database}: PostgreSQL ${env.postgres}, Node ${env.node}, pg ${env.pg}, drizzle-orm ${env.drizzleOrm}, kysely ${env.kysely}`,
-  );
-  console.log(`${env.cpu}, ${env.cores} cores, load average ${env.loadAverageAtStart.join(" ")}`);
-  await setUp();
-  const contenders: Contender[] = [];
-  try {
-    const statements = await closqlStatements();
-    contenders.push(...(await makeContenders(statements)));
-    await crossCheck(contenders);
-    for (const c of contenders) c.backendPid = await findBackend(c);
-
-    const workloads = [
-      await runWorkload(
-        "point",
-        "point lookup",
-        `Sequential point lookup by primary key on a ${USER_COUNT}-row table, one row (all 6 columns) per query.`,
-        statements.point.text,
-        contenders,
-      ),
-      await runWorkload(
-        "read100",
-        "read 100 rows",
-        `Sequential read of 100 rows (all 6 columns): \`age > x\` ordered by id, limit 100, on the same ${USER_COUNT}-row table.`,
-        statements.read100.text,
-        contenders,
-      ),
-    ];
-    env.loadAverageAtEnd = os.loadavg().map(round2);
-    const plans = await planCache(contenders, statements);
-
-    fs.mkdirSync(RESULTS_DIR, { recursive: true });
-    const files = { point: "point-lookup", read100: "read-100-rows" } as const;
-    for (const w of workloads) {
-      printTable(w);
-      console.log(closqlVerdict(w));
-      fs.writeFileSync(path.join(RESULTS_DIR, `${files[w.workload]}.md`), markdown(w, env, plans));
-      fs.writeFileSync(
-        path.join(RESULTS_DIR, `${files[w.workload]}.json`),
-        JSON.stringify(
-          { environment: env, ...w, planCache: plans.filter((p) => p.statement.startsWith(w.title)) },
-          null,
-          2,
-        ) + "\n",
-      );
-    }
-    console.log("\nPostgreSQL plan cache (generic / custom plans) of the named statements:");
-    for (const p of plans)
-      console.log(
-        `  ${p.contender}: ${p.statement.slice(0, 90)}${p.statement.length > 90 ? "…" : ""}  ${p.genericPlans} / ${p.customPlans}`,
-      );
-    console.log(
-      `\nload average at end ${env.loadAverageAtEnd.join(" ")}; results in ${path.relative(process.cwd(), RESULTS_DIR)}/`,
+function writesSection(w: any, goals: string[]): string[] {
+  if (!w) return ["No write results yet: `npm run bench -- writes`.", ""];
+  const bulk = w.bulk?.results ?? [];
+  const closql = bulk.find((r: any) => r.key === "closql");
+  if (closql)
+    goals.push(
+      `| insertMany ${fmt(w.bulk.rows)} rows ≥ 0.5× COPY's rows/s | ${closql.ratioToCopy.toFixed(2)}× (${fmt(closql.medianRowsPerSecond)} rows/s, every row returned) | ${verdict(closql.ratioToCopy >= 0.5)} |`,
     );
-  } finally {
-    for (const c of contenders) await c.close();
-    await tearDown();
-  }
+  return [
+    `From ${w.environment.date.slice(0, 16).replace("T", " ")} UTC${w.bulk ? ` (${fmt(w.bulk.rows)} rows, ${w.bulk.rounds} round(s))` : ""}, load average ${w.environment.loadAverageAtStart.join(" ")} → ${w.environment.loadAverageAtEnd.join(" ")}. Details and closql's SQL in [results/writes.md](results/writes.md).`,
+    "",
+    "| bulk insert | rows/s | × COPY | node CPU s | PG CPU s |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...bulk.map(
+      (r: any) =>
+        `| ${r.label} | ${fmt(r.medianRowsPerSecond)} | ${r.ratioToCopy.toFixed(2)} | ${r.clientCpuSeconds?.toFixed(2) ?? "–"} | ${r.serverCpuSeconds?.toFixed(2) ?? "–"} |`,
+    ),
+    "",
+    "| single-row | contender | time × floor | node CPU µs | PG CPU µs |",
+    "| --- | --- | ---: | ---: | ---: |",
+    ...(w.single ?? []).flatMap((s: any) =>
+      s.results.map(
+        (r: any) =>
+          `| ${s.title ?? s.workload ?? s.key} | ${r.label} | ${x(r.timeToFloor ?? r.medianRatioToFloor, 3)} | ${r.clientCpuMicros ?? "–"} | ${r.serverCpuMicros ?? "–"} |`,
+      ),
+    ),
+    "",
+  ];
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+function buildSection(builds: any[], goals: string[]): string[] {
+  if (builds.length === 0) return ["No build results yet: `npm run bench -- build`.", ""];
+  for (const b of builds)
+    goals.push(
+      `| build, ${fmt(b.project.queries)} queries: tspc + closql vs tsc (issue 12 states no bound; the transformer issue's was ≤ 1.3×) | ${b.ratio.cpu.closqlVsTsc.toFixed(2)}× CPU, ${b.ratio.wall.closqlVsTsc.toFixed(2)}× wall | ${b.ratio.cpu.closqlVsTsc <= 1.3 ? "within 1.3×" : "above 1.3×"} |`,
+    );
+  return [
+    "| queries | date | tsc CPU ms | tspc (no plugin) | tspc + closql | closql × tsc (CPU / wall) | per query (CPU, vs tspc) | load average |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...builds.map(
+      (b) =>
+        `| ${fmt(b.project.queries)} | ${b.date.slice(0, 10)} | ${fmt(b.cpuMs.median.tsc)} | ${fmt(b.cpuMs.median.tspc)} | ${fmt(b.cpuMs.median.closql)} | ${b.ratio.cpu.closqlVsTsc.toFixed(2)}× / ${b.ratio.wall.closqlVsTsc.toFixed(2)}× | ${b.perQueryMs.cpuVsTspc} ms | ${b.loadAverageBefore.join(" ")} → ${b.loadAverageAfter.join(" ")} |`,
+    ),
+    "",
+    "Details: [results/build-cost.md](results/build-cost.md) (500 queries), [results/build-cost-2000.md](results/build-cost-2000.md).",
+    "",
+  ];
+}
+
+function writeResults(records: RunRecord[]): void {
+  const all: RunRecord[] = [...(readJson("runs.json") ?? [])];
+  for (const r of records) {
+    const k = all.findIndex((a) => a.workload === r.workload);
+    if (k < 0) all.push(r);
+    else if (all[k].date <= r.date) all[k] = r; // another run may have finished a workload since
+  }
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  fs.writeFileSync(RUNS_JSON, JSON.stringify(all, null, 2) + "\n");
+
+  const nw = readJson("northwind.json");
+  const h = readJson("http.json");
+  const w = readJson("writes.json");
+  const builds = ["build-cost.json", "build-cost-2000.json"].map(readJson).filter(Boolean);
+  const env = nw?.environment ?? h?.environment;
+  const goals: string[] = [];
+  const sections = [
+    "## 1. Northwind read groups",
+    "",
+    ...northwindSection(nw, goals),
+    "## 2. HTTP service",
+    "",
+    ...httpSection(h, goals),
+    "## 3. Writes",
+    "",
+    ...writesSection(w, goals),
+    "## 4. Build time",
+    "",
+    ...buildSection(builds, goals),
+  ];
+  const md = [
+    "# closql benchmark results",
+    "",
+    "Written by `npm run bench` (bench/src/main.ts) from the results each workload left in `bench/results/`; how each is measured: [README.md](README.md). Every workload runs in a process of its own on one machine, contenders interleaved in rounds whose order rotates, every contender's results checked equal to the floor's before timing.",
+    "",
+    "**Read every figure with the machine's load in mind**: a 2-core machine shared with other work; the load average is given with each workload. Ratios are paired per round (same moment, same load), and the CPU columns (CPU time per query of the client process and of the PostgreSQL backends) are far less disturbed by waiting for a core than wall time.",
+    "",
+    "## Machine and versions",
+    "",
+    ...(env
+      ? [
+          `- ${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB, ${env.os}`,
+          `- Node ${env.node}, PostgreSQL ${env.postgres} on the same machine`,
+          `- closql ${env.closqlCommit ?? gitRevision()} (the commit the Northwind workload ran); pg ${env.pg}, postgres.js ${env.postgresJs}, drizzle-orm ${env.drizzleOrm}, kysely ${env.kysely}, Prisma ${env.prisma} (@prisma/adapter-pg ${env.prismaAdapterPg ?? env.prisma}), TypeORM ${env.typeorm}${h ? `, autocannon ${h.environment.autocannon}` : ""}`,
+        ]
+      : []),
+    "",
+    "| workload | last run | mode | seconds | load average start → end | exit |",
+    "| --- | --- | --- | ---: | --- | ---: |",
+    ...all.map(
+      (r) =>
+        `| ${r.workload} | ${r.date.slice(0, 16).replace("T", " ")} UTC | ${r.mode} | ${r.seconds} | ${r.loadAverageAtStart.join(" ")} → ${r.loadAverageAtEnd.join(" ")} | ${r.exitCode} |`,
+    ),
+    "",
+    "## Goals (issue 12)",
+    "",
+    "| goal | measured | |",
+    "| --- | --- | --- |",
+    ...goals,
+    "",
+    ...(fs.existsSync(ANALYSIS_MD) ? [fs.readFileSync(ANALYSIS_MD, "utf8").trim(), ""] : []),
+    ...sections,
+  ].join("\n");
+  fs.writeFileSync(RESULTS_MD, md);
+  console.log(`\nWrote ${path.relative(ROOT, RESULTS_MD)}`);
+}
+
+const records = runWorkloads();
+writeResults(records);
+if (records.some((r) => r.exitCode !== 0)) process.exitCode = 1;

@@ -2,19 +2,54 @@ export * from "./schema/column";
 export { pgEnum } from "./schema/enum";
 export type { PgEnum, AnyPgEnum } from "./schema/enum";
 export { table, index, uniqueIndex, primaryKey, check, columnName } from "./schema/table";
-export type { Table, AnyTable, RowOf, InsertOf, IndexSpec, PrimaryKeySpec, CheckSpec } from "./schema/table";
+export type { Table, ColumnKey, AnyTable, RowOf, InsertOf, IndexSpec, PrimaryKeySpec, CheckSpec } from "./schema/table";
 export { relations } from "./schema/relations";
-export type { Schema, Relation } from "./schema/relations";
+export type {
+  Schema,
+  Relation,
+  RelationKind,
+  RelationBuilders,
+  RelationDefinitions,
+  RelationsOf,
+  ResolvedRelation,
+  Through,
+} from "./schema/relations";
+export type {
+  RowWith,
+  RelationAccessor,
+  RelationAccessors,
+  RelationPath,
+  PathRow,
+  PreloadOptions,
+  WithPreload,
+} from "./runtime/relation-types";
 export { renderDdl, renderDrop } from "./schema/ddl";
+/** The schema as plain data and the DDL printer over it: what `@closql/cli` builds migrations with. */
+export * as ddl from "./schema/ddl";
+export { schemaModel, dependencyOrder } from "./schema/model";
+export type {
+  SchemaModel,
+  EnumModel,
+  TableModel,
+  ColumnModel,
+  KeyModel,
+  ForeignKeyModel,
+  CheckModel,
+  IndexModel,
+  IndexPart,
+  ReferentialActionSql,
+} from "./schema/model";
 export { columnValueProblem, columnChecker, valueChecker, assertColumnValue } from "./schema/validate";
 export type { ParseOptions, ColumnFacts } from "./schema/validate";
 export type { JsonSchema, JsonSchemaOptions } from "./schema/json-schema";
 export { connect } from "./runtime/connect";
 export type { ConnectOptions, Database, DatabaseMethods } from "./runtime/connect";
 export { Query, TableQuery } from "./runtime/query";
+export type { JoinedQuery } from "./runtime/query";
 export type {
   SortDirection,
   OrderByOptions,
+  Cursor,
   QueryOptions,
   LockOptions,
   UpdateValues,
@@ -30,7 +65,7 @@ export type { QueryEvent, RunOptions, TransactionMisuse } from "./runtime/execut
 export type { TransactionOptions, RetryOptions } from "./runtime/transaction";
 export { Listener } from "./runtime/listen";
 export type { ListenOptions, ListenErrorContext, ListenNotification, NotificationHandler } from "./runtime/listen";
-export type { CompiledRead, CompiledStep, CompiledReadPlan, RowMapper } from "./runtime/compiled";
+export type { CompiledRead, CompiledStep, CompiledReadPlan, CompiledPreload, RowMapper } from "./runtime/compiled";
 export * from "./runtime/errors";
 export * from "./runtime/markers";
 /** @internal Helpers that compiled queries call. */

@@ -6,13 +6,18 @@ import { emitFragments, emitStaticRead } from "./emit/chain";
 import { emitInsertMany, emitWrite } from "./emit/write";
 import { FileEmitter } from "./emit/file-emitter";
 import type { CompiledStep, LoweredStep, LoweredWrite } from "./ir/statement";
+import type { Binding } from "./ir/binding";
 import { Chain, chainLinks, chainOf, isWriteResult, queryMethodAccess } from "./recognize/chain";
-import { queryMethod, WriteMethod } from "./recognize/methods";
+import { queryMethod, StepInput, WriteMethod } from "./recognize/methods";
 import { printWrite } from "./print/write";
 import { writeConditions } from "closql/sql";
 import { SchemaReader } from "./recognize/schema";
 import { printRead } from "./print/statement";
 import { printStep } from "./print/steps";
+import { checkChainShape, stepScopes } from "./lower/chain-shape";
+import type { RowSource } from "./lower/context";
+import { mergePreloads, printPreloads, PrintedPreload } from "./print/preload";
+import { callName as preloadCallName } from "./emit/preload";
 
 export interface TransformOptions {
   /**
@@ -20,12 +25,39 @@ export interface TransformOptions {
    * events: lets a test suite run the closure in JavaScript and compare with what SQL returned.
    */
   readonly keepClosures?: boolean;
+  /**
+   * Where the ts-patch entry writes the statement manifest (`closql sql`, `closql check`): a path
+   * relative to the project (the compiler's current directory), or `false` for none. Default:
+   * `closql.manifest.json` in the outDir (in the project folder without one).
+   */
+  readonly manifest?: string | false;
 }
 
-/** One statement the transformer compiled, for tooling (`closql sql`) and tests. */
+/** One statement the transformer compiled, for tooling (`closql sql`, the manifest, the editor's hover) and tests. */
 export interface CompiledStatement {
+  /** `file:line` of the query, as the runtime reports it. */
   readonly source: string;
   readonly sql: string;
+  /** The read kind (`all`, `count`, …), the write kind (`insert`, `update`, …), or `preload`. */
+  readonly kind: string;
+  /** What each `$n` binds: the TypeScript type of the value. */
+  readonly params: readonly string[];
+  /** The call the statement was compiled from (the chain's last call, or its `.preload()`). */
+  readonly node?: ts.Node;
+}
+
+/**
+ * What the transformer changed in one file, as nodes: every expression it replaced (a compiled query,
+ * a raw SQL tag that learnt its source) and the statements it adds after the file's leading imports.
+ * The ts-patch path splices them into the emitted tree; the text pre-pass (hosts/rewrite.ts) prints
+ * them at their spans in the source text. A replacement may contain other replacements (a query
+ * nested in a captured value): the outermost one covers them.
+ */
+export interface FileEdits {
+  readonly replacements: readonly { readonly original: ts.Node; readonly replacement: ts.Node }[];
+  readonly prologue: readonly ts.Statement[];
+  /** How many of the file's leading statements (its imports) stay before the prologue. */
+  readonly prologueAfter: number;
 }
 
 export interface TransformHost {
@@ -34,6 +66,8 @@ export interface TransformHost {
   readonly report: (d: ts.Diagnostic) => void;
   /** Receives every statically folded statement. */
   readonly onStatement?: (s: CompiledStatement) => void;
+  /** Receives each file's edits, once the file is transformed (also when there are none). */
+  readonly onEdits?: (file: ts.SourceFile, edits: FileEdits) => void;
 }
 
 /**
@@ -55,11 +89,23 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
     if (file.isDeclarationFile) return file;
     const out = new FileEmitter(context.factory, file, cwd);
     const visitExpression = (e: ts.Expression) => ts.visitNode(e, visit) as ts.Expression;
+    const replacements: { original: ts.Node; replacement: ts.Node }[] = [];
+    const replaced = (original: ts.Node, replacement: ts.Node): ts.Node => {
+      if (replacement !== original) replacements.push({ original, replacement });
+      return replacement;
+    };
 
     const compile = (node: ts.CallExpression, chain: Chain): ts.Node => {
       // lower: every step, so every refusal of the chain is reported in this build.
       const failures: ts.Diagnostic[] = [];
-      const lowered = chain.steps.map((step) => guard(step.call, () => lowerStep(chain, step), failures));
+      const scopes = guard(chain.root, () => stepScopes(chain, schema, checker), failures);
+      const lowered: (LoweredStep | undefined)[] = [];
+      if (scopes)
+        chain.steps.forEach((step, i) => {
+          const earlier = chain.steps.slice(0, i).map((s, j) => ({ call: s.call, lowered: lowered[j] }));
+          lowered.push(guard(step.call, () => lowerStep(chain, i, scopes[i], earlier), failures));
+        });
+      if (failures.length === 0) guard(node, () => checkChainShape(chain, lowered as LoweredStep[], checker), failures);
       const terminal = chain.terminal;
       const write =
         terminal?.method.role === "write"
@@ -76,14 +122,27 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
         () => {
           // print
           const steps = (lowered as LoweredStep[]).map(printStep);
-          if (write) return compileWrite(chain, steps, write);
+          const preloads = steps.flatMap((s) => (s.preload ? [s.preload] : []));
+          const sqlSteps = steps.filter((s) => !s.preload);
+          // One tree of relations (refusing two filters for one relation), whichever path runs it.
+          const merged = preloads.length > 0 ? mergePreloads(preloads) : undefined;
+          if (merged) checkPreloads(chain, steps);
+          if (write) return compileWrite(chain, sqlSteps, write);
           if (!chain.terminal || !chain.rootIsTable)
             return emitFragments(out, chain, steps, visitExpression, emitOptions);
-          const read = printRead(chain.table, steps, chain.terminal.method.kind as ReadKind);
+          const read = printRead(chain.table, sqlSteps, chain.terminal.method.kind as ReadKind);
           const source = out.sourceOf(chain.terminal.call);
-          host.onStatement?.({ source, sql: read.text });
+          host.onStatement?.({
+            source,
+            sql: read.text,
+            kind: read.kind,
+            params: paramTypes(read.params),
+            node: chain.terminal.call,
+          });
+          const printed = merged && printPreloads(merged);
+          if (printed) reportPreloadStatements(printed);
           // emit
-          return emitStaticRead(out, chain, steps, read, source, visitExpression, emitOptions);
+          return emitStaticRead(out, chain, sqlSteps, read, source, visitExpression, emitOptions, printed);
         },
         failures,
       );
@@ -127,10 +186,51 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       const root = visitExpression(chain.root);
       if (write.kind === "insertMany") return emitInsertMany(out, root, chain.table, write, source, visitExpression);
       const printed = printWrite(chain.table, write, conditions.where, true);
-      if (printed.text !== undefined) host.onStatement?.({ source, sql: printed.text });
+      if (printed.text !== undefined)
+        host.onStatement?.({
+          source,
+          sql: printed.text,
+          kind: write.kind,
+          params: paramTypes(printed.params),
+          node: call,
+        });
       const node = emitWrite(out, root, chain, write, printed, source, visitExpression);
       return node;
     };
+
+    const reportPreloadStatements = (printed: readonly PrintedPreload[]): void =>
+      printed.forEach((p) => {
+        const link = p.node.link;
+        host.onStatement?.({
+          source: out.sourceOf(preloadCallName(p.node.call)),
+          sql: p.text,
+          kind: "preload",
+          params: [`${link.sourceColumn.sqlType}[] (the parent rows' keys)`, ...paramTypes(p.bindings)],
+          node: p.node.call,
+        });
+        reportPreloadStatements(p.children);
+      });
+
+    /** The TypeScript type of each bound value, for the manifest. */
+    const paramTypes = (bindings: readonly Binding[]): string[] =>
+      bindings.map((b) => {
+        if (b.via.kind === "count") return "number";
+        if (b.via.kind === "truthy" || b.via.kind.startsWith("is")) return "boolean";
+        if (b.via.kind === "like") return "string";
+        let type = checker.getTypeAtLocation(b.expr);
+        if (b.via.kind === "encode" && b.via.field !== undefined) {
+          const field = checker.getPropertyOfType(checker.getNonNullableType(type), b.via.field);
+          if (!field) return "unknown";
+          type = checker.getTypeOfSymbol(field);
+        }
+        // The value's type, not the literal written (`"a@example.com"` binds a string).
+        const widened = type.isUnion()
+          ? type.types.map((t) => checker.getBaseTypeOfLiteralType(t))
+          : [checker.getBaseTypeOfLiteralType(type)];
+        return [
+          ...new Set(widened.map((t) => checker.typeToString(t, undefined, ts.TypeFormatFlags.NoTruncation))),
+        ].join(" | ");
+      });
 
     /** Runs one phase for one query; a refusal or an internal failure becomes a diagnostic there. */
     const guard = <T>(at: ts.Node, phase: () => T, failures: ts.Diagnostic[]): T | undefined => {
@@ -156,7 +256,7 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       if (links) {
         const failures: ts.Diagnostic[] = [];
         const chain = guard(node, () => chainOf(links, schema, checker), failures);
-        if (chain) return compile(node as ts.CallExpression, chain);
+        if (chain) return replaced(node, compile(node as ts.CallExpression, chain));
         failures.forEach(host.report);
         // The chain's own method calls are accounted for; what they receive still gets visited.
         [links.root, ...links.links.flatMap((l) => [...l.call.arguments])].forEach(visitExpression);
@@ -168,11 +268,14 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
         const tag = f.createCallExpression(f.createPropertyAccessExpression(node.tag, "$at"), undefined, [
           f.createStringLiteral(out.sourceOf(node)),
         ]);
-        return f.updateTaggedTemplateExpression(
+        return replaced(
           node,
-          tag,
-          node.typeArguments,
-          visitExpression(node.template as ts.Expression) as never,
+          f.updateTaggedTemplateExpression(
+            node,
+            tag,
+            node.typeArguments,
+            visitExpression(node.template as ts.Expression) as never,
+          ),
         );
       }
       // A query method reached here is not the callee of a compiled call: it would run uncompiled.
@@ -181,7 +284,14 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       return ts.visitEachChild(node, visit, context);
     };
 
-    return out.finish(ts.visitEachChild(file, visit, context));
+    const visited = ts.visitEachChild(file, visit, context);
+    const prologue = out.prologue();
+    host.onEdits?.(file, {
+      replacements: [...replacements, ...out.specifierEdits()],
+      prologue: prologue.statements,
+      prologueAfter: prologue.after,
+    });
+    return out.finish(visited, prologue);
   };
 
   /** `db.sql` of closql's Database (also a transaction's). */
@@ -257,10 +367,51 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
     );
   }
 
-  function lowerStep(chain: Chain, step: Chain["steps"][number]): LoweredStep {
+  /**
+   * Preload loads whole rows after the read, by their keys: it cannot follow a projection, and a
+   * count, an existence test, a stream or a write has no rows to load into.
+   */
+  function checkPreloads(chain: Chain, steps: readonly CompiledStep[]): void {
+    const first = chain.steps[steps.findIndex((s) => s.preload)].call;
+    const terminal = chain.terminal?.method;
+    if (terminal && (terminal.role === "write" || ["count", "exists", "stream"].includes(terminal.kind)))
+      throw new Refusal(
+        "preloadShape",
+        first,
+        `.preload() before .${terminal.kind}(): ${terminal.role === "write" ? "a write" : `.${terminal.kind}()`} has no rows to load relations into.`,
+        terminal.kind === "stream" ? "Read pages with `.all()` and preload each page." : "Leave out the preload.",
+      );
+    const select = steps.findIndex((s) => s.kind === "select");
+    if (select >= 0)
+      throw new Refusal(
+        "preloadShape",
+        first,
+        ".preload() with .select(): preload loads whole rows, matched by their keys, after the read.",
+        "Preload without select, and pick the fields in JavaScript.",
+      );
+  }
+
+  function lowerStep(
+    chain: Chain,
+    index: number,
+    sources: readonly RowSource[],
+    earlier: StepInput["earlier"],
+  ): LoweredStep {
+    const step = chain.steps[index];
     const method = step.method;
     const args = checkArity(step.call, step.name, method.arity);
-    return method.lower({ name: method.kind, call: step.call, args, checker, table: chain.table });
+    const later = chain.steps.slice(index + 1).map((s) => ({ kind: s.method.kind, call: s.call }));
+    return method.lower({
+      name: method.kind,
+      call: step.call,
+      args,
+      checker,
+      table: chain.table,
+      relations: chain.relations,
+      sources,
+      earlier,
+      later,
+    });
   }
 
   function lowerWrite(chain: Chain, method: WriteMethod, call: ts.CallExpression): LoweredWrite {

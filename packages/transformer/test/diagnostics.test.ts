@@ -109,3 +109,38 @@ test("an internal failure is a diagnostic at its query saying it is a closql bug
   assert.match(diagnostics[0].message, /^closql: internal error while compiling this query \(a closql bug.*\): boom$/);
   assert.match(output, /SELECT count\(\*\) FROM \\"users\\" WHERE \\"email\\" = \$1/);
 });
+
+/** TypeScript's own errors of a snippet (the types closql's API gives, before the transformer runs). */
+function typeErrors(body: string): string[] {
+  const { program, file } = snippetProgram(body);
+  return program.getSemanticDiagnostics(file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+}
+
+test("type-level: a column of the wrong table in a join closure, a join closure of the wrong arity", () => {
+  assert.deepEqual(
+    typeErrors(`  return db.users.join(posts, (u, p) => u.id === p.userId).select((u, p) => ({ t: p.title })).all();`),
+    [],
+  );
+  const [wrongTable] = typeErrors(`  return db.users.join(posts, (u, p) => u.title === p.userId).count();`);
+  assert.match(wrongTable, /Property 'title' does not exist/);
+  const [leftSide] = typeErrors(
+    `  return db.users.leftJoin(posts, (u, p) => u.id === p.userId).select((u, p) => ({ t: p.title })).all();`,
+  );
+  assert.match(leftSide, /'p' is possibly 'null'/);
+  const [tooMany] = typeErrors(`  return db.users.join(posts, (u, p, q) => u.id === p.userId).count();`);
+  assert.match(tooMany, /not assignable/);
+});
+
+test("type-level: select of a join gives each side's type; a left-joined whole row is nullable", () => {
+  const errors = typeErrors(
+    [
+      `  const q = db.users.leftJoin(posts, (u, p) => u.id === p.userId).select((u, p) => ({ user: u, post: p, t: p?.title }));`,
+      `  type Out = Awaited<ReturnType<typeof q.all>>[number];`,
+      `  const check: { user: { id: number }; post: { title: string } | null; t: string | undefined } = null! as Out;`,
+      `  const wrong: { post: { title: string } } = null! as Out;`,
+      `  return [check, wrong];`,
+    ].join("\n"),
+  );
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0], /null/);
+});

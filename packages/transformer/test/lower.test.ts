@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lowerChains, Lowered } from "./support/lower";
+import { lowerChains, Lowered, preloadStatements } from "./support/lower";
 
 /**
  * Lowering snippets, table-driven: a `where` closure body → the SQL of the condition and what each
@@ -81,6 +81,26 @@ const WHERE: [body: string, sql: string, bindings?: string[]][] = [
   ],
   ["u.age! + 1 === 1", '((COALESCE("age", 0)::float8 + 1) = 1 AND (COALESCE("age", 0)::float8 + 1) <> \'NaN\')'],
   ["-u.karma > 0n", '(-"karma"::numeric) > 0'],
+  // Relation predicates: EXISTS over the related table under an alias, correlated with the outer row.
+  [
+    "u.posts.some((p) => p.published)",
+    'EXISTS (SELECT 1 FROM "posts" AS "posts_1" WHERE ("posts_1"."user_id" = "users"."id" AND "posts_1"."published"))',
+  ],
+  [
+    "u.posts.every((p) => p.score !== null && p.title === x)",
+    'NOT EXISTS (SELECT 1 FROM "posts" AS "posts_1" WHERE ("posts_1"."user_id" = "users"."id" AND ("posts_1"."score" IS NULL OR "posts_1"."title" <> $1)))',
+    ["x"],
+  ],
+  [
+    "!u.posts.some((p) => p.comments.every((c) => c.body !== u.name))",
+    'NOT EXISTS (SELECT 1 FROM "posts" AS "posts_1" WHERE ("posts_1"."user_id" = "users"."id" AND NOT EXISTS (SELECT 1 FROM "comments" AS "comments_1" WHERE ("comments_1"."post_id" = "posts_1"."id" AND "comments_1"."body" = "users"."name"))))',
+  ],
+  [
+    "u.reports.some((r) => r.reports.some((s) => s.id === u.id))",
+    'EXISTS (SELECT 1 FROM "users" AS "users_1" WHERE ("users_1"."age" = "users"."id" AND EXISTS (SELECT 1 FROM "users" AS "users_2" WHERE ("users_2"."age" = "users_1"."id" AND "users_2"."id" = "users"."id"))))',
+  ],
+  ["u.posts.filter((p) => p.published).length > 0", "refusal: relationPredicate"],
+  ["u.posts.some((p, i) => i > 0)", "refusal: closureForm"],
 ];
 
 const expected = ([, sql, bindings = []]: [string, string, string[]?]): Lowered =>
@@ -107,6 +127,50 @@ const CHAINS: [chain: string, steps: [sql: string, bindings?: string[]][]][] = [
       [`"email" = $1`, ["x"]],
     ],
   ],
+  [
+    `db.users.orderBy((u) => u.name).orderBy((u) => u.id).after({ name: x, id: n })`,
+    [
+      [`"name" COLLATE "C"`],
+      [`"id"`],
+      [
+        `ROW("name" COLLATE "C", "id") > ROW($1::text COLLATE "C", $2::integer)`,
+        ["({ name: x, id: n }).name", "({ name: x, id: n }).id"],
+      ],
+    ],
+  ],
+  [
+    `db.users.orderBy((u) => u.age, "desc").orderBy((u) => u.id).after({ age: n, id: n })`,
+    [
+      [`"age" DESC`],
+      [`"id"`],
+      [
+        `("age" < $1::integer OR ("age" IS NOT NULL AND $1::integer IS NULL) OR (("age" = $1::integer OR ("age" IS NULL AND $1::integer IS NULL)) AND "id" > $2::integer))`,
+        ["({ age: n, id: n }).age", "({ age: n, id: n }).id"],
+      ],
+    ],
+  ],
+  [
+    `db.users.orderBy((u) => u.createdAt.getTime()).orderBy((u) => u.id).after({ createdAt: since, id: n })`,
+    [
+      [`floor(extract(epoch FROM "created_at") * 1000)::int8`],
+      [`"id"`],
+      [
+        `ROW(floor(extract(epoch FROM "created_at") * 1000)::int8, "id") > ROW(floor(extract(epoch FROM $1::timestamptz) * 1000)::int8, $2::integer)`,
+        ["date.at(({ createdAt: since, id: n }).createdAt)", "({ createdAt: since, id: n }).id"],
+      ],
+    ],
+  ],
+  [`db.users.orderBy((u) => u.id).limit(3).after({ id: n })`, [[`"id"`], [`3`], ["refusal: keysetOrder"]]],
+  [
+    `db.users.orderBy((u) => u.id).after({ id: n }).orderBy((u) => u.name)`,
+    [[`"id"`], ["refusal: keysetOrder"], [`"name" COLLATE "C"`]],
+  ],
+  [`db.users.orderBy((u) => u.id).after({ id: ids.pop()! })`, [[`"id"`], ["refusal: keysetCursor"]]],
+  [
+    `db.users.orderBy((u) => u.tags).orderBy((u) => u.id).after({ tags: list, id: n })`,
+    [[`"tags"`], [`"id"`], ["refusal: keysetKey"]],
+  ],
+  [`db.users.orderBy((u) => u.email).after({ email: x })`, [[`"email" COLLATE "C"`], ["refusal: keysetNotUnique"]]],
   [`db.users.orderBy((u) => u.id, direction)`, [["refusal: literalOption"]]],
   [`db.users.select((u) => ({ ...u }))`, [["refusal: selectShape"]]],
   [`db.users.where(({ age }) => age !== null)`, [["refusal: closureForm"]]],
@@ -121,4 +185,45 @@ test("every step of a chain lowers through the method table", () => {
       chain,
     ),
   );
+});
+
+const POSTS = `SELECT "id", "user_id", "title", "published", "score" FROM "posts"`;
+
+/** Preload chains: one statement per relation, `$1` the parent keys; a filter's values from `$2`. */
+const PRELOADS: [chain: string, statements: string[] | string, bindings?: string[]][] = [
+  [`db.users.preload("posts")`, [`posts: ${POSTS} WHERE "user_id" = ANY($1)`]],
+  [
+    `db.users.preload("posts.comments").preload("posts", (p) => p.title !== x)`,
+    [
+      `posts: ${POSTS} WHERE "user_id" = ANY($1) AND "title" <> $2`,
+      `comments: SELECT "id", "post_id", "body" FROM "comments" WHERE "post_id" = ANY($1)`,
+    ],
+    ["x"],
+  ],
+  [
+    `db.posts.preload("author")`,
+    [
+      `author: SELECT "id", "email", "name", "nickname", "role", "age", "karma", "score", "active", "tags", "meta", "created_at" FROM "users" WHERE "id" = ANY($1)`,
+    ],
+  ],
+  [
+    `db.posts.preload("tags", { orderBy: (t) => t.id, direction: "desc", limit: n })`,
+    [
+      `tags: SELECT "closql_rows".* FROM unnest($1::integer[]) AS "closql_keys"("key") CROSS JOIN LATERAL (SELECT "post_tags"."post_id", "tags"."id", "tags"."label" FROM "post_tags" JOIN "tags" ON "tags"."id" = "post_tags"."tag_id" WHERE "post_tags"."post_id" = "closql_keys"."key" ORDER BY "tags"."id" DESC LIMIT $2) AS "closql_rows"`,
+    ],
+    ["count(n)"],
+  ],
+  [`db.users.preload("postz")`, "relationPath"],
+  [`db.users.preload("posts", (p) => p.published).preload("posts", (p) => !p.published)`, "preloadShape"],
+  [`db.posts.preload("author", { limit: 1 })`, "preloadShape"],
+  [`db.notes.preload("links")`, "relationDeclaration"],
+];
+
+test("preloads print one batched statement per relation", () => {
+  for (const [chain, statements, bindings = []] of PRELOADS)
+    assert.deepEqual(
+      preloadStatements(chain),
+      typeof statements === "string" ? { refusal: statements } : { statements, bindings },
+      chain,
+    );
 });

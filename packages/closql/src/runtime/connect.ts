@@ -1,7 +1,8 @@
 import pg from "pg";
 import type { AnyTable } from "../schema/table";
-import type { Schema } from "../schema/relations";
-import { ConnectionTarget, TransactionMisuseError } from "./errors";
+import type { RelationsOf, Schema } from "../schema/relations";
+import { ConnectionTarget, InvalidArgumentError, TransactionMisuseError } from "./errors";
+import { assertCompiledBuild } from "./build";
 import { Executor, ExecutorOptions, QueryEvent, TransactionMisuse, transactionContext } from "./executor";
 import { TableQuery } from "./query";
 import { RawSql, rawSql } from "./raw-sql";
@@ -12,45 +13,49 @@ import { savepoint, transaction, TransactionHost, TransactionOptions } from "./t
 
 export interface ConnectOptions<S extends Schema> {
   readonly schema: S;
-  /** A connection string; closql then owns the pool and `close()` ends it. */
-  readonly url?: string;
+  /**
+   * A connection string; closql then owns the pool and `close()` ends it. `undefined` is accepted (so
+   * `url: process.env.DATABASE_URL` type-checks under `exactOptionalPropertyTypes`), and fails at
+   * connect() unless `pool` is given.
+   */
+  readonly url?: string | undefined;
   /** Or a pool you own (closql never ends it). */
-  readonly pool?: pg.Pool;
+  readonly pool?: pg.Pool | undefined;
   /** Connections of the pool closql creates from `url` (default 10). */
-  readonly poolSize?: number;
+  readonly poolSize?: number | undefined;
   /**
    * With `url`: how long a statement or transaction waits for a free connection (or for a new one to
    * be established) before failing with `PoolTimeoutError` (resp. `ConnectionError`). Default: no
    * limit. With `pool`, set the pool's own `connectionTimeoutMillis`: closql types its errors the same.
    */
-  readonly connectionTimeoutMs?: number;
+  readonly connectionTimeoutMs?: number | undefined;
   /**
    * PostgreSQL `statement_timeout` for every statement closql runs: one running longer is canceled
    * by the server and fails with `QueryCanceled`. Set on each connection before closql's first
    * statement there (also on a pool you pass in). Default: the server's (normally none).
    */
-  readonly statementTimeoutMs?: number;
+  readonly statementTimeoutMs?: number | undefined;
   /** Called after every statement: logging, tracing, counting queries in tests. */
-  readonly onQuery?: (event: QueryEvent) => void;
+  readonly onQuery?: ((event: QueryEvent) => void) | undefined;
   /**
    * Named prepared statements (default true: closql's SQL is constant, so each statement is parsed
    * and planned once per connection). Set false behind PgBouncer in transaction pooling mode.
    * A statement the server dropped (`DEALLOCATE ALL`, `DISCARD ALL`) or whose result type changed
    * (the schema was recreated, a column ALTERed) is re-prepared once, transparently, on the same connection.
    */
-  readonly prepare?: boolean;
+  readonly prepare?: boolean | undefined;
   /**
    * At most this many of closql's named statements per connection (default 1000); beyond it the least
    * recently used is deallocated. Matters for chains built across `if`s, whose texts vary.
    */
-  readonly maxPreparedStatements?: number;
+  readonly maxPreparedStatements?: number | undefined;
   /**
    * Error messages never hold the statement's values (default true): a server message quoting a
    * bound value has it replaced with `…`, and the server's `detail` (`Key (email)=(…) already
    * exists.`) stays in the error's `detail` property. `false` (for development) keeps the server's
    * message as it is and appends the detail.
    */
-  readonly redactErrors?: boolean;
+  readonly redactErrors?: boolean | undefined;
   /**
    * What a query on `db` (or `db.transaction`) does when it runs inside a `db.transaction` callback,
    * where `tx` was almost certainly meant: `"throw"` a `TransactionMisuseError`, `"warn"` once per
@@ -59,9 +64,16 @@ export interface ConnectOptions<S extends Schema> {
    * AsyncLocalStorage, which, once entered, makes every promise of the process a little slower
    * (about 1 µs per statement measured on Node 20). Wrap the legitimate cases in `db.outsideTransaction`.
    */
-  readonly transactionMisuse?: TransactionMisuse;
+  readonly transactionMisuse?: TransactionMisuse | undefined;
+  /**
+   * Check, before the first connection, that this program was built with closql's transform (default
+   * true): a build that forgot it fails with `UncompiledQueryError` naming the fix for the host in use,
+   * before any statement (DDL, `db.sql`) is sent. Set false in a program that is not built with the
+   * transform and only runs raw SQL (`db.sql`, `db.execute`).
+   */
+  readonly checkBuild?: boolean | undefined;
   /** `db.listen`'s connection: `onReconnect` (re-read what missed notifications stood for), `onError`, backoff. */
-  readonly listen?: Omit<ListenOptions, "run">;
+  readonly listen?: Omit<ListenOptions, "run" | "beforeConnect"> | undefined;
 }
 
 /**
@@ -71,7 +83,7 @@ export interface ConnectOptions<S extends Schema> {
  * composes at run time from precompiled fragments.
  */
 export type Database<S extends Schema> = {
-  readonly [K in keyof S["tables"]]: TableQuery<S["tables"][K]>;
+  readonly [K in keyof S["tables"]]: TableQuery<S["tables"][K], RelationsOf<S, K>>;
 } & DatabaseMethods<S> & {
     /** Phantom: how the transformer recognizes closql's Database. */
     readonly $closqlDatabase: true;
@@ -117,29 +129,36 @@ export interface DatabaseMethods<S extends Schema = Schema> {
 }
 
 export function connect<S extends Schema>(options: ConnectOptions<S>): Database<S> {
-  if (!options.pool && !options.url) throw new TypeError("closql: connect() needs { url } or { pool }");
+  if (!options.pool && !options.url)
+    throw new InvalidArgumentError(
+      `closql: connect() needs { url } or { pool }${"url" in options ? ", and got url: undefined (is DATABASE_URL set?)" : ""}`,
+    );
   const maxPreparedStatements = options.maxPreparedStatements ?? DEFAULT_MAX_PREPARED_STATEMENTS;
   if (!Number.isSafeInteger(maxPreparedStatements) || maxPreparedStatements < 1)
-    throw new TypeError(`closql: connect() needs maxPreparedStatements ≥ 1, got ${maxPreparedStatements}`);
+    throw new InvalidArgumentError(`closql: connect() needs maxPreparedStatements ≥ 1, got ${maxPreparedStatements}`);
   const { connectionTimeoutMs, statementTimeoutMs } = options;
   if (connectionTimeoutMs !== undefined) {
     if (options.pool)
-      throw new TypeError(
+      throw new InvalidArgumentError(
         "closql: connectionTimeoutMs applies to the pool closql creates from `url`: set connectionTimeoutMillis on your pool",
       );
     if (!Number.isSafeInteger(connectionTimeoutMs) || connectionTimeoutMs < 1)
-      throw new TypeError(`closql: connectionTimeoutMs must be a positive integer, got ${connectionTimeoutMs}`);
+      throw new InvalidArgumentError(
+        `closql: connectionTimeoutMs must be a positive integer, got ${connectionTimeoutMs}`,
+      );
   }
   if (
     statementTimeoutMs !== undefined &&
     (!Number.isSafeInteger(statementTimeoutMs) || statementTimeoutMs < 0 || statementTimeoutMs >= 2 ** 31)
   )
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `closql: statementTimeoutMs must be an integer in [0, 2^31) (0: none), got ${statementTimeoutMs}`,
     );
   const misuse = options.transactionMisuse ?? (process.env.NODE_ENV === "production" ? "ignore" : "throw");
   if (!["throw", "warn", "ignore"].includes(misuse))
-    throw new TypeError(`closql: transactionMisuse must be "throw", "warn" or "ignore", got ${String(misuse)}`);
+    throw new InvalidArgumentError(
+      `closql: transactionMisuse must be "throw", "warn" or "ignore", got ${String(misuse)}`,
+    );
 
   const pool =
     options.pool ??
@@ -155,7 +174,13 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
   // yours to listen on.)
   if (ownsPool) pool.on("error", ignorePoolError);
   // Statements run on sessions with the settings closql depends on pinned (session.ts).
-  const executor = new Executor(pinnedSessions(pool, { statementTimeoutMs }), {
+  // A build that forgot the transform fails before closql first connects, not at its first query.
+  let buildChecked = options.checkBuild === false;
+  const checkBuild = () => {
+    if (!buildChecked) assertCompiledBuild();
+    buildChecked = true;
+  };
+  const executor = new Executor(pinnedSessions(pool, { statementTimeoutMs }, checkBuild), {
     prepare: options.prepare ?? true,
     maxPreparedStatements,
     onQuery: options.onQuery,
@@ -166,6 +191,7 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
 
   const listener = new Listener(pool, {
     ...options.listen,
+    beforeConnect: checkBuild,
     run: (text, params) => executor.run(text, params, undefined, undefined, undefined),
   });
   const host: TransactionHost<Database<S>> = {
@@ -233,7 +259,7 @@ function database<S extends Schema>(
     // On this executor: inside a transaction the notification is part of it (sent at commit).
     notify: async (channel, payload = "") => {
       checkChannel(channel);
-      if (typeof payload !== "string") throw new TypeError("closql: notify() needs a string payload");
+      if (typeof payload !== "string") throw new InvalidArgumentError("closql: notify() needs a string payload");
       await executor.run(NOTIFY_SQL, [channel, payload], undefined, undefined, undefined);
     },
     close: level.close,

@@ -8,6 +8,12 @@ export class ClosqlError extends Error {
   }
 }
 
+/**
+ * A call got an argument it cannot take: an option out of range or of the wrong type (`timeoutMs: -1`,
+ * `batchSize: 0`, a channel name too long). Thrown before anything is sent.
+ */
+export class InvalidArgumentError extends ClosqlError {}
+
 /** A query reached the runtime without having been compiled by the transformer. */
 export class UncompiledQueryError extends ClosqlError {}
 

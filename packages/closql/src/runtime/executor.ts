@@ -6,6 +6,7 @@ import {
   ClosqlError,
   ConnectionTarget,
   ErrorContext,
+  InvalidArgumentError,
   isConnectionFailure,
   isServerError,
   queryCanceled,
@@ -136,7 +137,7 @@ export class Executor {
     if (options !== undefined) {
       const { timeoutMs } = options;
       if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs < 2 ** 31))
-        return new TypeError(
+        return new InvalidArgumentError(
           `closql: timeoutMs must be a number of milliseconds in (0, 2^31), got ${String(timeoutMs)}`,
         );
       if (options.signal?.aborted) return queryCanceled(canceledBySignal, text, source);

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { quoteIdent } from "../sql/identifiers";
-import { ClosqlError, toClosqlError } from "./errors";
+import { ClosqlError, InvalidArgumentError, toClosqlError } from "./errors";
 import { sendableParams } from "./timestamp";
 
 /**
@@ -57,6 +57,8 @@ export interface ListenOptions {
    * statement reaches `onQuery` and fails with closql's typed errors. Default: the pool's `query`.
    */
   readonly run?: (text: string, params: readonly unknown[]) => Promise<unknown>;
+  /** Called by each `listen()` before anything is sent; a throw fails it. The database's build check. */
+  readonly beforeConnect?: () => void;
 }
 
 /** The statement `notify` runs: the channel is bound text, so it is exact-case, like a quoted LISTEN. */
@@ -131,8 +133,9 @@ export class Listener {
    */
   async listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>> {
     checkChannel(channel);
-    if (typeof handler !== "function") throw new TypeError("closql: listen() needs a handler function");
+    if (typeof handler !== "function") throw new InvalidArgumentError("closql: listen() needs a handler function");
     if (this.closed) throw new ClosqlError("closql: listen() after close()");
+    this.options.beforeConnect?.();
     const subscription: Subscription = { handler };
     let state = this.channels.get(channel);
     if (!state) {
@@ -164,7 +167,7 @@ export class Listener {
    */
   async notify(channel: string, payload = ""): Promise<void> {
     checkChannel(channel);
-    if (typeof payload !== "string") throw new TypeError("closql: notify() needs a string payload");
+    if (typeof payload !== "string") throw new InvalidArgumentError("closql: notify() needs a string payload");
     if (this.options.run) {
       await this.options.run(NOTIFY_SQL, [channel, payload]);
       return;
@@ -352,11 +355,13 @@ export class Listener {
 
 export function checkChannel(channel: unknown): asserts channel is string {
   if (typeof channel !== "string" || channel.length === 0)
-    throw new TypeError("closql: a channel name must be a non-empty string");
+    throw new InvalidArgumentError("closql: a channel name must be a non-empty string");
   // LISTEN would truncate a longer name (with a NOTICE) and deliver under the truncated one.
   if (Buffer.byteLength(channel) > MAX_CHANNEL_BYTES)
-    throw new TypeError(`closql: channel name longer than ${MAX_CHANNEL_BYTES} bytes: ${JSON.stringify(channel)}`);
-  if (channel.includes("\0")) throw new TypeError("closql: a channel name cannot contain NUL");
+    throw new InvalidArgumentError(
+      `closql: channel name longer than ${MAX_CHANNEL_BYTES} bytes: ${JSON.stringify(channel)}`,
+    );
+  if (channel.includes("\0")) throw new InvalidArgumentError("closql: a channel name cannot contain NUL");
 }
 
 function applicationName(poolName: string | undefined): string {

@@ -1,4 +1,5 @@
-import { UncompiledQueryError } from "./errors";
+import { InvalidArgumentError, UncompiledQueryError } from "./errors";
+import { transformFix } from "./build";
 
 /**
  * Marker functions: PostgreSQL operators JavaScript has no syntax for. Only the transformer
@@ -6,7 +7,8 @@ import { UncompiledQueryError } from "./errors";
  */
 function marker(name: string): never {
   throw new UncompiledQueryError(
-    `closql: ${name}() is a query marker: use it only inside a closql query closure, compiled by @closql/transformer.`,
+    `closql: ${name}() is a query marker: use it only inside a closql query closure, compiled by @closql/transformer. ` +
+      `If it is inside one, the build did not compile it: ${transformFix()}`,
   );
 }
 
@@ -59,7 +61,39 @@ export type SqlFunction<F extends (...args: any[]) => unknown> = F & { readonly 
  */
 export function sqlFunction<F extends (...args: any[]) => unknown>(name: string): SqlFunction<F> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name))
-    throw new TypeError(`closql: sqlFunction name must be an identifier, got ${name}`);
+    throw new InvalidArgumentError(`closql: sqlFunction name must be an identifier, got ${name}`);
   const f = (() => marker(name)) as unknown as SqlFunction<F>;
   return Object.assign(f, { $sqlFunction: true as const });
+}
+
+// Aggregate markers, for `select`, `having` and `orderBy` closures (with or without `groupBy`):
+// PostgreSQL's aggregates over the rows of each group (the whole result without groupBy). NULLs are
+// skipped, as in SQL; the README's "Aggregates" states the result types.
+
+/** `count(*)` (the rows), or `count(x)`: the rows where `x` is not null/undefined. Always a number. */
+export function count(value?: unknown): number {
+  return marker("count");
+}
+
+/**
+ * `sum(x)`: exact. Integers give a number (an int8 sum beyond 2^53 throws PrecisionLossError, never
+ * rounds), bigint columns a bigint, numeric a string, doubles a number. `null` over no rows.
+ */
+export function sum<V extends number | bigint | string | null | undefined>(value: V): NonNullable<V> | null {
+  return marker("sum");
+}
+
+/** `avg(x)`: a number (double) for integer and double columns, an exact string for numeric; `null` over no rows. */
+export function avg(value: number | bigint | null | undefined): number | null;
+export function avg(value: string | null | undefined): string | null;
+export function avg(value: unknown): unknown {
+  return marker("avg");
+}
+
+/** `min(x)` / `max(x)`: strings compare by code units (as `<` and `orderBy` do); `null` over no rows. */
+export function min<V>(value: V): NonNullable<V> | null {
+  return marker("min");
+}
+export function max<V>(value: V): NonNullable<V> | null {
+  return marker("max");
 }

@@ -1,15 +1,19 @@
 import type { AnyTable } from "../schema/table";
 import type { ReadKind } from "../sql/select-statement";
-import { foldRead, StepKind, writeConditions } from "../sql/steps";
+import { foldRead, keysetProblem, StepKind, writeConditions } from "../sql/steps";
 import type { WriteKind } from "../sql/write-statement";
 import type { CompiledRead, CompiledReadPlan, CompiledStep, RowMapper } from "./compiled";
 import { decode } from "./decode";
 import { CardinalityError, ClosqlError, UncompiledQueryError } from "./errors";
+import { transformFix } from "./build";
 import type { Executor, QueryEvent, RunOptions } from "./executor";
 import { CompiledInsertMany, CompiledWrite, InsertManyOptions, runInsertMany, runWrite } from "./write";
 import { streamRows, StreamOptions } from "./stream";
 import { statementName } from "./statements";
 import { quoteIdent } from "../sql/identifiers";
+import { bindPreloads, BoundPreload, mergePreloads, runPreloads } from "./preload";
+import type { CompiledPreload } from "./compiled";
+import type { PathRow, PreloadOptions, RelationPath, RowWith, WithPreload } from "./relation-types";
 
 export type SortDirection = "asc" | "desc";
 export interface OrderByOptions {
@@ -17,6 +21,13 @@ export interface OrderByOptions {
 }
 
 type Row<T extends AnyTable> = T["$row"];
+
+/**
+ * The cursor of keyset pagination: the last row of the previous page, or any object holding at least
+ * the columns the sort keys read, under their own names (a projection that selects them as they are).
+ * The transformer checks at build time that its type has each of them.
+ */
+export type Cursor<T extends AnyTable> = { readonly [K in keyof Row<T>]?: Row<T>[K] };
 type Insert<T extends AnyTable> = T["$insert"];
 
 /** Per-query controls: cancel with an AbortSignal, or after a time (both reject with QueryCanceled). */
@@ -58,8 +69,7 @@ export type UpsertOptions<T extends AnyTable> = (
 
 function notCompiled(method: string): never {
   throw new UncompiledQueryError(
-    `closql: .${method}() ran without being compiled. closql queries are compiled at build time: build with ` +
-      `\`tspc\` (from ts-patch) and add { "transform": "@closql/transformer" } to compilerOptions.plugins in tsconfig.json.`,
+    `closql: .${method}() ran without being compiled: closql queries are compiled at build time. ${transformFix()}`,
   );
 }
 
@@ -68,11 +78,13 @@ function notCompiled(method: string): never {
  * transformer replaces each chain with the `$`-methods below, so the typed ones only ever run in a
  * build without the transformer, where they throw.
  */
-export class Query<T extends AnyTable, Out = Row<T>> {
+export class Query<T extends AnyTable, Out = Row<T>, Rels = {}> {
   /** Phantom: how the transformer finds the table behind a query's type. */
   declare readonly $table: T;
   /** Phantom: the result row type. */
   declare readonly $out: Out;
+  /** Phantom: the table's relations (from the schema), for `preload`, `some` and `every`. */
+  declare readonly $relations: Rels;
 
   constructor(
     /** @internal */ readonly $executor: Executor,
@@ -82,25 +94,92 @@ export class Query<T extends AnyTable, Out = Row<T>> {
       params: readonly unknown[];
       closure?: (row: any) => unknown;
     }[] = [],
+    /** @internal Relations to load after the rows (a chain built across `if`s). */
+    readonly $preloads: readonly BoundPreload[] = [],
   ) {}
 
-  /** Keeps the rows for which `predicate` is truthy. Several calls AND together. */
-  where(predicate: (row: Row<T>) => unknown): Query<T, Out> {
+  /**
+   * Keeps the rows for which `predicate` is truthy. Several calls AND together. A to-many relation
+   * of the row takes `some` and `every`: `u => u.posts.some(p => p.published)`.
+   */
+  where(predicate: (row: RowWith<T, Rels>) => unknown): Query<T, Out, Rels> {
     return notCompiled("where");
   }
   /** Sorts by `key`; repeat for secondary keys. */
-  orderBy(key: (row: Row<T>) => unknown, direction?: SortDirection, options?: OrderByOptions): Query<T, Out> {
+  orderBy(key: (row: Row<T>) => unknown, direction?: SortDirection, options?: OrderByOptions): Query<T, Out, Rels> {
     return notCompiled("orderBy");
   }
-  limit(count: number): Query<T, Out> {
+  /**
+   * Keyset pagination: keeps the rows that come strictly after `cursor` (the last row of the previous
+   * page) in the order of the `.orderBy()` calls written before it in the same chain, with their
+   * directions and NULL placement. The last sort key must be unique (the primary key), so the order is
+   * total. Compares exactly as ORDER BY sorts (strings by code units), under any database collation.
+   */
+  after(cursor: Cursor<T>): Query<T, Out, Rels> {
+    return notCompiled("after");
+  }
+  limit(count: number): Query<T, Out, Rels> {
     return notCompiled("limit");
   }
-  offset(count: number): Query<T, Out> {
+  offset(count: number): Query<T, Out, Rels> {
     return notCompiled("offset");
   }
   /** Projects each row; the object may hold columns and computed expressions. */
-  select<P extends Record<string, unknown>>(projection: (row: Row<T>) => P): Query<T, P> {
+  select<P extends Record<string, unknown>>(projection: (row: RowWith<T, Rels>) => P): Query<T, P, Rels> {
     return notCompiled("select");
+  }
+  /**
+   * Joins `other`: rows of both where `on` is truthy. Later closures take one parameter per table
+   * (`(u, p) => …`); a joined query reads its rows through `select`. Joining a table to itself
+   * aliases it.
+   */
+  join<J extends AnyTable>(
+    this: Query<T, Row<T>, Rels>,
+    other: J,
+    on: (row: Row<T>, joined: Row<J>) => unknown,
+  ): JoinedQuery<[T, J], [Row<T>, Row<J>]> {
+    return notCompiled("join");
+  }
+  /** Like join, keeping rows without a match: the joined side is `null` there. */
+  leftJoin<J extends AnyTable>(
+    this: Query<T, Row<T>, Rels>,
+    other: J,
+    on: (row: Row<T>, joined: Row<J>) => unknown,
+  ): JoinedQuery<[T, J], [Row<T>, Row<J> | null]> {
+    return notCompiled("leftJoin");
+  }
+  /**
+   * Groups rows by a key (`u => u.role`) or several (`u => [u.role, u.active]`): `select`, `having` and
+   * `orderBy` then read the keys and aggregates (`count()`, `sum(x)`, … imported from closql).
+   */
+  groupBy(keys: (row: Row<T>) => unknown): Query<T, Out, Rels> {
+    return notCompiled("groupBy");
+  }
+  /** Keeps the groups for which `predicate` (over aggregates and keys) is truthy. */
+  having(predicate: (row: RowWith<T, Rels>) => unknown): Query<T, Out, Rels> {
+    return notCompiled("having");
+  }
+  /** Drops duplicate result rows (`SELECT DISTINCT`). */
+  distinct(): Query<T, Out, Rels> {
+    return notCompiled("distinct");
+  }
+  /**
+   * Loads a relation of the rows read (`"posts"`, or a dotted path `"posts.comments"`) into each
+   * row: one statement per relation whatever the number of rows (`… WHERE "user_id" = ANY($1)`).
+   * Optionally filtered (`p => p.published`, as in `where`) and ordered/limited per parent row
+   * (`{ orderBy: p => p.createdAt, direction: "desc", limit: 3 }`).
+   */
+  preload<P extends RelationPath<Rels>>(
+    path: P,
+    filter?: (row: PathRow<Rels, P>) => unknown,
+    options?: PreloadOptions<PathRow<Rels, P>>,
+  ): Query<T, WithPreload<Out, Rels, P>, Rels>;
+  preload<P extends RelationPath<Rels>>(
+    path: P,
+    options: PreloadOptions<PathRow<Rels, P>>,
+  ): Query<T, WithPreload<Out, Rels, P>, Rels>;
+  preload(path: string, ...rest: unknown[]): unknown {
+    return notCompiled("preload");
   }
   all(options?: QueryOptions): Promise<Out[]> {
     return notCompiled("all");
@@ -128,19 +207,19 @@ export class Query<T extends AnyTable, Out = Row<T>> {
   }
 
   /** Locks the rows read (`FOR UPDATE`) until the transaction ends. */
-  forUpdate(options?: LockOptions): Query<T, Out> {
+  forUpdate(options?: LockOptions): Query<T, Out, Rels> {
     return notCompiled("forUpdate");
   }
   /** `FOR NO KEY UPDATE`: like forUpdate, but does not block inserts of rows referencing these. */
-  forNoKeyUpdate(options?: LockOptions): Query<T, Out> {
+  forNoKeyUpdate(options?: LockOptions): Query<T, Out, Rels> {
     return notCompiled("forNoKeyUpdate");
   }
   /** `FOR SHARE`: blocks changes to the rows read, not other readers. */
-  forShare(options?: LockOptions): Query<T, Out> {
+  forShare(options?: LockOptions): Query<T, Out, Rels> {
     return notCompiled("forShare");
   }
   /** `FOR KEY SHARE`: blocks deletes and key changes only. */
-  forKeyShare(options?: LockOptions): Query<T, Out> {
+  forKeyShare(options?: LockOptions): Query<T, Out, Rels> {
     return notCompiled("forKeyShare");
   }
 
@@ -164,7 +243,17 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     params: (() => readonly unknown[]) | readonly unknown[] | undefined,
     closures?: QueryEvent["closures"],
     options?: RunOptions & StreamOptions,
+    /** The values of the preload statements' filters, one array per preload that has any. */
+    preloadValues?: () => readonly (readonly unknown[])[],
   ): any {
+    if (compiled.preload) {
+      try {
+        const preloads = bindPreloads(compiled.preload, preloadValues?.() ?? NO_VALUES);
+        return this.$runRead(compiled, params, closures, options, preloads);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     if (compiled.kind === "stream") {
       const values = typeof params === "function" ? params() : (params ?? NO_PARAMS);
       return streamRows(this.$executor, compiled.text, values, compiled.map!, compiled.source, options);
@@ -177,6 +266,7 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     params: (() => readonly unknown[]) | readonly unknown[] | undefined,
     closures: QueryEvent["closures"],
     options: RunOptions | undefined,
+    preloads?: readonly BoundPreload[],
   ): Promise<any> {
     const result = await this.$executor.run(
       compiled.text,
@@ -187,7 +277,9 @@ export class Query<T extends AnyTable, Out = Row<T>> {
       closures,
       options,
     );
-    return shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source, compiled.text);
+    const shaped = shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source, compiled.text);
+    if (preloads) await runPreloads(this.$executor, parentsOf(shaped), preloads, options);
+    return shaped;
   }
 
   /** Runs a compiled write; steps added by a helper become its conditions. @internal */
@@ -197,6 +289,10 @@ export class Query<T extends AnyTable, Out = Row<T>> {
     options?: RunOptions,
   ): Promise<any> {
     try {
+      if (this.$preloads.length > 0)
+        throw new ClosqlError(
+          `closql: a write of a query with preload() (query at ${plan.source}): a write has no rows to load relations into.`,
+        );
       const v = typeof values === "function" ? values() : (values ?? NO_PARAMS);
       // A chain written from `db.<table>` has no run-time steps: its statement is complete.
       if (this.$steps.length === 0 && plan.text !== undefined)
@@ -229,16 +325,40 @@ export class Query<T extends AnyTable, Out = Row<T>> {
 
   /** Adds one precompiled step (a chain built across `if`s). @internal */
   $step(step: CompiledStep, params: readonly unknown[], closure?: (row: any) => unknown): Query<T, any> {
-    return new Query(this.$executor, this.$tableName, [...this.$steps, { step, params, closure }]);
+    return new Query(this.$executor, this.$tableName, [...this.$steps, { step, params, closure }], this.$preloads);
+  }
+
+  /** Adds a precompiled preload (a chain built across `if`s) with its filters' values. @internal */
+  $preload(plan: readonly CompiledPreload[], values: readonly (readonly unknown[])[]): Query<T, any> {
+    const preloads = mergePreloads(this.$preloads, bindPreloads(plan, values), plan[0]?.source);
+    return new Query(this.$executor, this.$tableName, this.$steps, preloads);
   }
 
   /** Joins the precompiled steps into one statement and runs it. @internal */
   $read(plan: CompiledReadPlan, options?: RunOptions & StreamOptions): any {
+    if (this.$preloads.length > 0) {
+      const refusal = preloadRefusal(plan.kind, this.$steps);
+      if (refusal) {
+        const error = new ClosqlError(
+          `closql: ${refusal} (query at ${plan.source}): preload loads whole rows, after them.`,
+        );
+        // A stream is iterated, not awaited: it fails where it is made.
+        if (plan.kind === "stream") throw error;
+        return Promise.reject(error);
+      }
+    }
     const steps = this.$steps.map(({ step, params }) => ({
       kind: step.kind,
       fragment: { sql: step.sql, refs: step.refs, params },
       map: step.map,
+      keys: step.keys,
     }));
+    const keyset = keysetProblem(steps);
+    if (keyset !== undefined) {
+      const error = new ClosqlError(`closql: ${keyset} (query at ${plan.source}).`);
+      if (plan.kind === "stream") throw error;
+      return Promise.reject(error);
+    }
     const { text, params, map } = foldRead(quoteIdent(this.$tableName), plan, steps, plan.kind);
     if (plan.kind === "stream") return streamRows(this.$executor, text, params, map, plan.source, options);
     return this.$readFolded(plan, text, params, map, options);
@@ -262,11 +382,27 @@ export class Query<T extends AnyTable, Out = Row<T>> {
       closures.length > 0 ? closures : undefined,
       options,
     );
-    return shapeResult(plan.kind, result.rows as unknown[][], map, plan.source, text);
+    const shaped = shapeResult(plan.kind, result.rows as unknown[][], map, plan.source, text);
+    if (this.$preloads.length > 0) await runPreloads(this.$executor, parentsOf(shaped), this.$preloads, options);
+    return shaped;
   }
 }
 
+/** The rows a read's result holds, to load relations into. */
+function parentsOf(result: unknown): object[] {
+  if (Array.isArray(result)) return result;
+  return result === undefined ? [] : [result as object];
+}
+
+/** Why a chain built across `if`s cannot take the preloads it was given, if it cannot (the build refuses the same statically). */
+function preloadRefusal(kind: ReadKind, steps: readonly { step: CompiledStep }[]): string | undefined {
+  if (kind === "count" || kind === "exists" || kind === "stream") return `preload() before .${kind}()`;
+  if (steps.some((s) => s.step.kind === "select")) return "preload() with select()";
+  return undefined;
+}
+
 const NO_PARAMS: readonly unknown[] = [];
+const NO_VALUES: readonly (readonly unknown[])[] = [];
 const NO_CONDITIONS: readonly never[] = [];
 
 function shapeResult(
@@ -298,9 +434,57 @@ function shapeResult(
 }
 
 /**
+ * A read over several joined tables. `Tables` are the tables in join order, `Rows` what the closures
+ * receive for each (a left-joined side is `Row | null`); `Out` is what `select` made (a joined query
+ * is read through `select`, or counted). At run time this is a `Query`: the transformer compiles
+ * every call, so only the types differ.
+ */
+export interface JoinedQuery<Tables extends readonly AnyTable[], Rows extends readonly unknown[], Out = never> {
+  /** Phantom: the first table (where a joined query's statement starts). */
+  readonly $table: Tables[0];
+  /** Phantom: every table, in join order, for the transformer. */
+  readonly $tables: Tables;
+  /** Phantom: the row each closure parameter receives. */
+  readonly $rows: Rows;
+  readonly $out: Out;
+  /** @internal */
+  readonly $steps: Query<Tables[0]>["$steps"];
+  where(predicate: (...rows: Rows) => unknown): JoinedQuery<Tables, Rows, Out>;
+  join<J extends AnyTable>(
+    other: J,
+    on: (...rows: [...Rows, Row<J>]) => unknown,
+  ): JoinedQuery<[...Tables, J], [...Rows, Row<J>], Out>;
+  leftJoin<J extends AnyTable>(
+    other: J,
+    on: (...rows: [...Rows, Row<J>]) => unknown,
+  ): JoinedQuery<[...Tables, J], [...Rows, Row<J> | null], Out>;
+  orderBy(
+    key: (...rows: Rows) => unknown,
+    direction?: SortDirection,
+    options?: OrderByOptions,
+  ): JoinedQuery<Tables, Rows, Out>;
+  limit(count: number): JoinedQuery<Tables, Rows, Out>;
+  offset(count: number): JoinedQuery<Tables, Rows, Out>;
+  select<P extends Record<string, unknown>>(projection: (...rows: Rows) => P): JoinedQuery<Tables, Rows, P>;
+  groupBy(keys: (...rows: Rows) => unknown): JoinedQuery<Tables, Rows, Out>;
+  having(predicate: (...rows: Rows) => unknown): JoinedQuery<Tables, Rows, Out>;
+  distinct(): JoinedQuery<Tables, Rows, Out>;
+  all(options?: QueryOptions): Promise<Out[]>;
+  first(options?: QueryOptions): Promise<Out | undefined>;
+  one(options?: QueryOptions): Promise<Out>;
+  count(options?: QueryOptions): Promise<number>;
+  exists(options?: QueryOptions): Promise<boolean>;
+  stream(options?: StreamOptions): AsyncIterableIterator<Out>;
+  forUpdate(options?: LockOptions): JoinedQuery<Tables, Rows, Out>;
+  forNoKeyUpdate(options?: LockOptions): JoinedQuery<Tables, Rows, Out>;
+  forShare(options?: LockOptions): JoinedQuery<Tables, Rows, Out>;
+  forKeyShare(options?: LockOptions): JoinedQuery<Tables, Rows, Out>;
+}
+
+/**
  * A table's own query, `db.users`: reads start here, and so do inserts (which take no steps).
  */
-export class TableQuery<T extends AnyTable> extends Query<T> {
+export class TableQuery<T extends AnyTable, Rels = {}> extends Query<T, Row<T>, Rels> {
   /** Phantom: marks a table's own query. */
   declare readonly $closqlRoot: true;
 

@@ -1,12 +1,13 @@
 import { quoteIdent } from "../sql/identifiers";
 import type { Executor } from "./executor";
+import { InvalidArgumentError } from "./errors";
 
 /** An identifier spliced into raw SQL, quoted: `db.sql.identifier("my table")`, `("schema", "table")`. */
 export class SqlIdentifier {
   readonly text: string;
   constructor(parts: readonly string[]) {
     if (parts.length === 0 || parts.some((p) => typeof p !== "string" || p === ""))
-      throw new TypeError("closql: sql.identifier() takes one or more non-empty names");
+      throw new InvalidArgumentError("closql: sql.identifier() takes one or more non-empty names");
     this.text = parts.map(quoteIdent).join(".");
   }
 }

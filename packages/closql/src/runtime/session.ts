@@ -62,9 +62,15 @@ export async function pinSession(client: pg.PoolClient, pin: string = PIN): Prom
  * `query()` is what `pool.query` does (check out, run, release — with the error, so a failed
  * connection is not reused) on a pinned client. Everything else is the pool itself.
  */
-export function pinnedSessions(pool: pg.Pool, settings: SessionSettings = {}): pg.Pool {
+export function pinnedSessions(
+  pool: pg.Pool,
+  settings: SessionSettings = {},
+  /** Runs before each checkout; a throw fails the statement before anything is sent (the build check). */
+  beforeConnect: () => void = () => {},
+): pg.Pool {
   const pin = pinStatement(settings);
   const connect = async (): Promise<pg.PoolClient> => {
+    beforeConnect();
     const client = await pool.connect();
     // A connection that fails while checked out emits "error"; the failed query reports it.
     client.on("error", ignore);

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { closqlTypes } from "./decode";
-import { DatabaseError, toClosqlError } from "./errors";
+import { DatabaseError, InvalidArgumentError, toClosqlError } from "./errors";
 import type { Executor } from "./executor";
 import { sendableParams } from "./timestamp";
 
@@ -55,7 +55,7 @@ export function streamRows(
 ): AsyncIterableIterator<unknown> {
   const batchSize = options?.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
-    throw new TypeError(`closql: stream() needs a batchSize ≥ 1, got ${batchSize}`);
+    throw new InvalidArgumentError(`closql: stream() needs a batchSize ≥ 1, got ${batchSize}`);
   return new CursorStream(executor, text, params, map, source, batchSize);
 }
 

@@ -35,7 +35,7 @@ export function parseTimestampUtc(text: string): Date | number {
   if (text === "infinity") return Infinity;
   if (text === "-infinity") return -Infinity;
   const m = TIMESTAMP.exec(text);
-  if (!m) throw new Error(`closql: cannot read timestamp ${JSON.stringify(text)} (is DateStyle ISO?)`);
+  if (!m) throw new ClosqlError(`closql: cannot read timestamp ${JSON.stringify(text)} (is DateStyle ISO?)`);
   const year = m[8] ? 1 - Number(m[1]) : Number(m[1]);
   const ms = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
   return new Date(utcMs(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));

@@ -1,4 +1,10 @@
-import { DeadlockDetected, SerializationFailure, TransactionAbortedError, TransactionMisuseError } from "./errors";
+import {
+  DeadlockDetected,
+  InvalidArgumentError,
+  SerializationFailure,
+  TransactionAbortedError,
+  TransactionMisuseError,
+} from "./errors";
 import { ActiveTransaction, Executor, SerialConnection, transactionContext } from "./executor";
 
 /** Options of `db.transaction(fn, options)` (the outermost level; a nested transaction takes none). */
@@ -183,18 +189,20 @@ function beginStatement(options: TransactionOptions): string {
   const { isolationLevel, accessMode, deferrable } = options;
   if (isolationLevel !== undefined) {
     if (!ISOLATION_LEVELS.includes(isolationLevel))
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `closql: isolationLevel must be one of ${ISOLATION_LEVELS.join(", ")}; got ${String(isolationLevel)}`,
       );
     modes.push(`ISOLATION LEVEL ${isolationLevel.toUpperCase()}`);
   }
   if (accessMode !== undefined) {
     if (!ACCESS_MODES.includes(accessMode))
-      throw new TypeError(`closql: accessMode must be "read only" or "read write"; got ${String(accessMode)}`);
+      throw new InvalidArgumentError(
+        `closql: accessMode must be "read only" or "read write"; got ${String(accessMode)}`,
+      );
     modes.push(accessMode.toUpperCase());
   }
   if (deferrable !== undefined) {
-    if (typeof deferrable !== "boolean") throw new TypeError(`closql: deferrable must be a boolean`);
+    if (typeof deferrable !== "boolean") throw new InvalidArgumentError(`closql: deferrable must be a boolean`);
     modes.push(deferrable ? "DEFERRABLE" : "NOT DEFERRABLE");
   }
   return modes.length === 0 ? "BEGIN" : `BEGIN ${modes.join(", ")}`;
@@ -205,9 +213,11 @@ function retryPolicy(retry: TransactionOptions["retry"]): Required<RetryOptions>
   if (retry === true) return DEFAULT_RETRY;
   const policy = { ...DEFAULT_RETRY, ...retry };
   if (!Number.isSafeInteger(policy.maxAttempts) || policy.maxAttempts < 1)
-    throw new TypeError(`closql: retry.maxAttempts must be an integer ≥ 1; got ${String(policy.maxAttempts)}`);
+    throw new InvalidArgumentError(
+      `closql: retry.maxAttempts must be an integer ≥ 1; got ${String(policy.maxAttempts)}`,
+    );
   for (const key of ["baseDelayMs", "maxDelayMs"] as const)
     if (!(policy[key] >= 0 && Number.isFinite(policy[key])))
-      throw new TypeError(`closql: retry.${key} must be a number ≥ 0; got ${String(policy[key])}`);
+      throw new InvalidArgumentError(`closql: retry.${key} must be a number ≥ 0; got ${String(policy[key])}`);
   return policy;
 }

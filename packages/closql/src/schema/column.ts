@@ -1,4 +1,5 @@
 import type { AnyTable } from "./table";
+import { ClosqlError } from "../runtime/errors";
 
 /**
  * Type-level facts about a column. The transformer reads these from the *types* of the schema
@@ -14,6 +15,13 @@ export interface ColumnMeta {
   readonly name: string | undefined;
   /** How an int8 value reaches JavaScript: `bigint` (exact) or `number` (throws beyond 2^53). */
   readonly int8: "bigint" | "number" | undefined;
+  /** Declared with `.primaryKey()`: the key relations point at. */
+  readonly primaryKey: boolean;
+  /**
+   * Declared `.primaryKey()` or `.unique()`: no two rows share a non-null value (keyset pagination
+   * needs a unique last sort key). Absent until set.
+   */
+  readonly unique?: true | undefined;
 }
 
 type With<M extends ColumnMeta, K extends keyof ColumnMeta, V extends ColumnMeta[K]> = {
@@ -41,6 +49,8 @@ export interface ColumnConfig {
   /** For enum columns: the type to create before the table. */
   enum?: { name: string; values: readonly string[] };
   references?: { column: () => Column<unknown, ColumnMeta>; options: ReferenceOptions };
+  /** `.renamedFrom("old")`: the column's previous SQL name, for migrations. */
+  renamedFrom?: string;
   /** Set when the column is placed in a table. */
   table?: AnyTable;
   key?: string;
@@ -85,11 +95,11 @@ export class Column<T, M extends ColumnMeta> {
     return this.with({ defaultSql: "gen_random_uuid()" });
   }
 
-  primaryKey(): Column<T, M> {
+  primaryKey(): Column<T, With<M, "primaryKey", true> & { readonly unique: true }> {
     return this.with({ primaryKey: true });
   }
 
-  unique(): Column<T, M> {
+  unique(): Column<T, M & { readonly unique: true }> {
     return this.with({ unique: true });
   }
 
@@ -99,6 +109,16 @@ export class Column<T, M extends ColumnMeta> {
 
   name<N extends string>(sqlName: N): Column<T, With<M, "name", N>> {
     return this.with({ name: sqlName });
+  }
+
+  /**
+   * A hint for migrations (`closql diff`/`generate`): this column was called `previousName` (its SQL
+   * name) before. Where the database has `previousName` and not this column, the migration renames
+   * it, keeping its data, instead of dropping one column and adding another. closql never guesses a
+   * rename; the hint may stay in the declaration once the migration is applied.
+   */
+  renamedFrom(previousName: string): Column<T, M> {
+    return this.with({ renamedFrom: previousName });
   }
 
   /** An array of this type. A default set before `.array()` does not carry over (set it after). */
@@ -117,6 +137,7 @@ type Base<S extends string, D extends boolean = false, I extends ColumnMeta["int
   readonly hasDefault: D;
   readonly name: undefined;
   readonly int8: I;
+  readonly primaryKey: false;
 };
 
 function column<T, S extends string, D extends boolean = false>(
@@ -204,7 +225,7 @@ export function renderDefault(value: unknown, sqlType: string): string {
   if (value instanceof Date) return `${quote(value.toISOString())}::${sqlType}`;
   if (value instanceof Uint8Array && sqlType === "bytea") return `${quote(`\\x${hex(value)}`)}::bytea`;
   if (Array.isArray(value) && sqlType.endsWith("[]")) return `${quote(arrayLiteral(value))}::${sqlType}`;
-  throw new Error(`closql: cannot render default ${String(value)} for ${sqlType}`);
+  throw new ClosqlError(`closql: cannot render default ${String(value)} for ${sqlType}`);
 }
 
 function quote(s: string): string {

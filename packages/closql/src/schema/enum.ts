@@ -7,6 +7,7 @@ type EnumMeta<N extends string> = {
   readonly hasDefault: false;
   readonly name: undefined;
   readonly int8: undefined;
+  readonly primaryKey: false;
 };
 
 /** A PostgreSQL enum type; call it to make a column of that type. */

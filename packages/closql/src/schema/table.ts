@@ -62,7 +62,7 @@ class IndexBuilder {
     return new IndexBuilder({ ...this.spec, where: sql });
   }
   build(): IndexSpec {
-    if (this.spec.parts.length === 0) throw new Error(`closql: index ${this.spec.name} has no columns`);
+    if (this.spec.parts.length === 0) throw new ClosqlError(`closql: index ${this.spec.name} has no columns`);
     return this.spec;
   }
 }
@@ -81,6 +81,14 @@ export interface TableMeta<N extends string, C extends Record<string, AnyColumn>
   /** Phantom: the insert type, `typeof users.$insert`. */
   readonly $insert: InsertOf<C>;
   readonly $extras: readonly (IndexSpec | PrimaryKeySpec | CheckSpec)[];
+  /** Set by `.renamedFrom()`: the table's previous name. */
+  readonly $renamedFrom?: string;
+  /**
+   * A hint for migrations (`closql diff`/`generate`): this table was called `previousName` before.
+   * Where the database has `previousName` and not this table, the migration renames it, keeping its
+   * rows. Returns the same table: `table("people", {…}).renamedFrom("users")`.
+   */
+  renamedFrom(previousName: string): this;
   /**
    * The insert object for `input` (typically `JSON.parse` of a request body), with JSON's forms
    * converted where that is lossless (an ISO string to a Date, a digit string to a bigint, base64 to
@@ -92,8 +100,16 @@ export interface TableMeta<N extends string, C extends Record<string, AnyColumn>
   jsonSchema(options?: JsonSchemaOptions): JsonSchema;
 }
 
+/**
+ * Phantom: a table's column carries its key as a literal type, so a relation's key closure
+ * (`p => p.userId`) tells the transformer which column it names without running it.
+ */
+export interface ColumnKey<K extends string> {
+  readonly $key: K;
+}
+
 export type Table<N extends string, C extends Record<string, AnyColumn>> = TableMeta<N, C> & {
-  readonly [K in keyof C]: C[K];
+  readonly [K in keyof C]: C[K] & ColumnKey<K & string>;
 };
 export type AnyTable = TableMeta<string, any>;
 
@@ -110,7 +126,7 @@ export function table<N extends string, C extends Record<string, AnyColumn>>(
   const result = { $name: name, $columns: bound } as unknown as Table<N, C> & { $extras: TableExtra[] };
   for (const key of Object.keys(columns)) {
     // Columns are properties of the table object, beside its own members.
-    if (key === "parse" || key === "jsonSchema" || key === "__proto__" || key.startsWith("$"))
+    if (TABLE_MEMBERS.includes(key) || key === "__proto__" || key.startsWith("$"))
       throw new ClosqlError(
         `closql: table "${name}" cannot have a column keyed "${key}": ${key.startsWith("$") ? "keys starting with $ are reserved for closql" : `"${key}" is a method of the table object`}; use another key and .name("${key.replace(/^\$/, "")}") for the SQL name`,
       );
@@ -118,6 +134,14 @@ export function table<N extends string, C extends Record<string, AnyColumn>>(
   Object.defineProperties(result, {
     parse: { value: (input: unknown, options?: ParseOptions) => parseInsert(name, bound, input, options) },
     jsonSchema: { value: (options?: JsonSchemaOptions) => tableJsonSchema(name, bound, options) },
+    renamedFrom: {
+      value: (previousName: string) => {
+        if (typeof previousName !== "string" || previousName === "" || previousName === name)
+          throw new ClosqlError(`closql: table "${name}".renamedFrom() needs the table's previous name`);
+        Object.defineProperty(result, "$renamedFrom", { value: previousName, enumerable: false });
+        return result;
+      },
+    },
   });
   for (const [key, col] of Object.entries(columns)) {
     bound[key] = new Column({ ...col.config, table: result as unknown as AnyTable, key });
@@ -126,6 +150,9 @@ export function table<N extends string, C extends Record<string, AnyColumn>>(
   result.$extras = (extras?.(bound as never) ?? []).map((e) => (e instanceof IndexBuilder ? e.build() : e));
   return result;
 }
+
+/** The table object's own methods: no column may be keyed like one. */
+const TABLE_MEMBERS: readonly string[] = ["parse", "jsonSchema", "renamedFrom"];
 
 /** The SQL name of a column of a table. */
 export function columnName(column: AnyColumn): string {

@@ -10,7 +10,13 @@ export interface SelectParts<P> {
   readonly from: string | Fragment<P>;
   /** The select list: `"id", "email"` or `lower("email") AS "e"`. */
   readonly columns: Fragment<P>;
+  /** Join clauses, each whole: `JOIN "posts" ON …`. */
+  readonly joins?: readonly Fragment<P>[];
   readonly where: readonly Fragment<P>[];
+  /** GROUP BY keys (several groupBy calls add keys) and HAVING conditions (AND together). */
+  readonly groupBy?: readonly Fragment<P>[];
+  readonly having?: readonly Fragment<P>[];
+  readonly distinct?: boolean;
   readonly orderBy: readonly Fragment<P>[];
   readonly limit?: Fragment<P>;
   readonly offset?: Fragment<P>;
@@ -36,26 +42,32 @@ function selectInto<P>(b: StatementBuilder<P>, parts: SelectParts<P>, kind: Read
     b.append(`${prefix} FROM `);
     if (typeof parts.from === "string") b.append(parts.from);
     else b.appendFragment(parts.from);
+    for (const join of parts.joins ?? []) b.append(" ").appendFragment(join);
   };
+  const grouped = (parts.groupBy?.length ?? 0) > 0 || (parts.having?.length ?? 0) > 0;
   if (kind === "count" || kind === "exists") {
     const paged = parts.limit !== undefined || parts.offset !== undefined;
     // A lock cannot sit beside an aggregate: the rows are locked in the subquery that counts them.
-    if (kind === "count" && !paged && !parts.lock) {
+    // Groups and distinct rows are counted in a subquery: the count is of what the query returns.
+    if (kind === "count" && !paged && !parts.lock && !grouped && !parts.distinct) {
       from("SELECT count(*)");
       appendWhere(b, parts.where);
       return b;
     }
     b.append(kind === "count" ? "SELECT count(*) FROM (" : "SELECT EXISTS (");
-    from("SELECT 1");
+    if (parts.distinct) b.append("SELECT DISTINCT ").appendFragment(parts.columns);
+    from(parts.distinct ? "" : "SELECT 1");
     appendWhere(b, parts.where);
+    appendGroups(b, parts);
     appendPaging(b, parts.limit, parts.offset, undefined);
     appendLock(b, parts.lock);
     b.append(kind === "count" ? ") AS q" : ")");
     return b;
   }
-  b.append("SELECT ").appendFragment(parts.columns);
+  b.append(parts.distinct ? "SELECT DISTINCT " : "SELECT ").appendFragment(parts.columns);
   from("");
   appendWhere(b, parts.where);
+  appendGroups(b, parts);
   if (parts.orderBy.length > 0) b.append(" ORDER BY ").appendJoined(parts.orderBy, ", ");
   // first() needs one row and one() two (to tell "exactly one" from "more than one"), never more
   // than the user's own limit.
@@ -74,6 +86,11 @@ function appendLock<P>(b: StatementBuilder<P>, lock: Fragment<P> | undefined): v
 function appendWhere<P>(b: StatementBuilder<P>, where: readonly Fragment<P>[]): void {
   if (where.length === 0) return;
   b.append(" WHERE ").appendJoined(where, " AND ");
+}
+
+function appendGroups<P>(b: StatementBuilder<P>, parts: SelectParts<P>): void {
+  if (parts.groupBy && parts.groupBy.length > 0) b.append(" GROUP BY ").appendJoined(parts.groupBy, ", ");
+  if (parts.having && parts.having.length > 0) b.append(" HAVING ").appendJoined(parts.having, " AND ");
 }
 
 function appendPaging<P>(

@@ -9,13 +9,20 @@ import { assembleSelect, ReadKind, SelectParts, selectFragment } from "./select-
 export const STEP_KINDS = [
   "where",
   "orderBy",
+  "after",
   "limit",
   "offset",
   "select",
+  "join",
+  "leftJoin",
+  "groupBy",
+  "having",
+  "distinct",
   "forUpdate",
   "forNoKeyUpdate",
   "forShare",
   "forKeyShare",
+  "preload",
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -24,6 +31,8 @@ export interface FoldStep<P, M> {
   readonly kind: StepKind;
   readonly fragment: Fragment<P>;
   readonly map?: M;
+  /** For after: how many orderBy steps its condition covers (see keysetProblem). */
+  readonly keys?: number;
 }
 
 /** The select list used when no step selects: the whole row. */
@@ -38,6 +47,9 @@ interface Fold<P, M> {
   parts: { -readonly [K in keyof SelectParts<P>]: SelectParts<P>[K] } & {
     where: Fragment<P>[];
     orderBy: Fragment<P>[];
+    joins: Fragment<P>[];
+    groupBy: Fragment<P>[];
+    having: Fragment<P>[];
   };
   projection?: { columns: Fragment<P>; map: M };
 }
@@ -46,14 +58,27 @@ interface Fold<P, M> {
 const FOLD: { readonly [K in StepKind]: <P, M>(fold: Fold<P, M>, step: FoldStep<P, M>) => void } = {
   where: (fold, step) => void fold.parts.where.push(step.fragment),
   orderBy: (fold, step) => void fold.parts.orderBy.push(step.fragment),
+  // Keyset pagination: "comes after the cursor in this order" is one more condition.
+  after: (fold, step) => void fold.parts.where.push(step.fragment),
   limit: (fold, step) => void (fold.parts.limit = step.fragment),
   offset: (fold, step) => void (fold.parts.offset = step.fragment),
   select: (fold, step) => void (fold.projection = { columns: step.fragment, map: step.map! }),
+  // The fragment is the whole clause: `JOIN "posts" ON …`, `LEFT JOIN "users" AS "users_2" ON …`.
+  join: (fold, step) => void fold.parts.joins.push(step.fragment),
+  leftJoin: (fold, step) => void fold.parts.joins.push(step.fragment),
+  groupBy: (fold, step) => void fold.parts.groupBy.push(step.fragment),
+  having: (fold, step) => void fold.parts.having.push(step.fragment),
+  distinct: (fold) => void (fold.parts.distinct = true),
   // Row locks: the last one written wins, as for limit (the fragment is the whole `FOR …` clause).
   forUpdate: (fold, step) => void (fold.parts.lock = step.fragment),
   forNoKeyUpdate: (fold, step) => void (fold.parts.lock = step.fragment),
   forShare: (fold, step) => void (fold.parts.lock = step.fragment),
   forKeyShare: (fold, step) => void (fold.parts.lock = step.fragment),
+  // A preload is no part of the read's statement: it runs its own after it (runtime/preload.ts), so
+  // neither the transformer nor the runtime hands one to the fold.
+  preload: () => {
+    throw new Error("closql: a preload step reached the fold");
+  },
 };
 
 /**
@@ -78,14 +103,45 @@ export function foldRead<P, M>(
     columns: wholeColumns,
     where: [],
     orderBy: [],
+    joins: [],
+    groupBy: [],
+    having: [],
   });
   const fold: Fold<P, M> = { parts: layer(from) };
   for (const step of steps) {
-    if (appliesToPagedRows(fold.parts, step.kind)) fold.parts = layer(subquery(selectFragment(fold.parts), from));
+    if (appliesToPagedRows(fold.parts, step.kind) || joinsShapedRows(fold, step.kind))
+      fold.parts = layer(subquery(selectFragment(fold.parts), from));
     FOLD[step.kind](fold, step);
   }
   const { text, params } = assembleSelect({ ...fold.parts, columns: fold.projection?.columns ?? wholeColumns }, kind);
   return { text, params, map: fold.projection?.map ?? whole.map };
+}
+
+/**
+ * Why the `after` steps of a chain cannot be folded faithfully, or undefined. An after step's condition
+ * covers the orderBy steps written before it in its own chain expression (the transformer checks that
+ * chain at build time); a chain built across `if`s may add others around it, which the condition would
+ * not cover (rows skipped or repeated), or page before it. The runtime checks the whole chain here.
+ */
+export function keysetProblem(
+  steps: readonly { readonly kind: StepKind; readonly keys?: number }[],
+): string | undefined {
+  if (!steps.some((s) => s.kind === "after")) return undefined;
+  const shaping = steps.find((s) => ["join", "leftJoin", "groupBy", "having", "distinct"].includes(s.kind));
+  if (shaping) return `.after() cannot page a query with .${shaping.kind}()`;
+  const sorts = steps.filter((s) => s.kind === "orderBy").length;
+  let sortsBefore = 0;
+  let paged = false;
+  for (const step of steps) {
+    if (step.kind === "orderBy") sortsBefore++;
+    if (step.kind === "limit" || step.kind === "offset") paged = true;
+    if (step.kind !== "after") continue;
+    if (paged) return ".after() follows .limit() or .offset(): it would page within the page";
+    if (sortsBefore !== sorts) return ".orderBy() follows .after(): its key is not part of the cursor condition";
+    if (sortsBefore !== step.keys)
+      return `.after() covers ${step.keys} sort key(s) but the query sorts by ${sortsBefore}: write every .orderBy() of the query in the chain expression that calls .after()`;
+  }
+  return undefined;
 }
 
 /**
@@ -95,6 +151,23 @@ export function foldRead<P, M>(
 function appliesToPagedRows<P>(parts: Fold<P, unknown>["parts"], kind: StepKind): boolean {
   const paged = parts.limit !== undefined || parts.offset !== undefined;
   return paged && (kind === "where" || kind === "orderBy");
+}
+
+/**
+ * A join reads the first table's rows under its name, with columns qualified by it. Steps written
+ * before the join (on one table, so printed unqualified) therefore become a subquery of whole rows
+ * under that name (PostgreSQL flattens it back into one join); joins written first stay flat.
+ */
+function joinsShapedRows<P, M>(fold: Fold<P, M>, kind: StepKind): boolean {
+  if (kind !== "join" && kind !== "leftJoin") return false;
+  const p = fold.parts;
+  const shaped =
+    p.where.length + p.orderBy.length + p.groupBy.length + p.having.length > 0 ||
+    p.limit !== undefined ||
+    p.offset !== undefined ||
+    p.lock !== undefined ||
+    p.distinct === true;
+  return p.joins.length === 0 && shaped;
 }
 
 /** `(SELECT …) AS "table"`: keeps the table's name, so later steps read its columns as before. */

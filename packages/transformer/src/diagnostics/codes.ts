@@ -124,6 +124,30 @@ export const DIAGNOSTICS = {
     summary: "an `orderBy` key that does not read the row: the same for every row, it orders nothing",
     example: `.orderBy((u) => 1)`,
   },
+  keysetOrder: {
+    code: 91041,
+    summary:
+      "`.after()` without an `orderBy` before it in the same chain expression, after `limit`/`offset`, or followed by another `orderBy`",
+    example: `.after({ id: n })`,
+  },
+  keysetKey: {
+    code: 91042,
+    summary:
+      "a sort key `.after()` cannot page exactly: a plain timestamp (microseconds; a Date holds milliseconds), JSON, arrays, bytes",
+    example: `.orderBy((u) => u.createdAt).orderBy((u) => u.id).after({ createdAt: since, id: n })`,
+  },
+  keysetCursor: {
+    code: 91043,
+    summary:
+      "an `.after()` cursor whose type lacks a column a sort key reads (or may be undefined), or that has effects to repeat",
+    example: `.orderBy((u) => u.name).orderBy((u) => u.id).after({ id: n })`,
+  },
+  keysetNotUnique: {
+    code: 91044,
+    summary:
+      "`.after()` on an order whose last key is not a unique NOT NULL column (ties at a page's end would be skipped)",
+    example: `.orderBy((u) => u.name).after({ name: x })`,
+  },
   writeWithoutWhere: {
     code: 91050,
     summary: "`update` or `delete` without a `where` (write `.where(() => true)` to change every row)",
@@ -144,6 +168,49 @@ export const DIAGNOSTICS = {
     code: 91053,
     summary: "a computed value a column cannot store as JavaScript holds it (another type, or maybe `undefined`)",
     example: `db.users.where((u) => u.id > 0).update((u) => ({ id: u.nickname?.length }))`,
+  },
+  aggregateContext: {
+    code: 91060,
+    summary:
+      "an aggregate (`count()`, `sum(x)`, …) outside `select`, `having` or `orderBy`, or inside another aggregate",
+    example: `.where((u) => count() > 1)`,
+  },
+  aggregateArgument: {
+    code: 91061,
+    summary: "an aggregate of a value it cannot take faithfully (`sum` of a string, `min` of a boolean)",
+    example: `.select((u) => ({ s: sum(u.name) }))`,
+  },
+  joinShape: {
+    code: 91062,
+    summary:
+      "a join closql cannot read faithfully: a joined query read without `select`, a join after `select`, a filter after `limit`",
+    example: `db.users.join(posts, (u, p) => u.id === p.userId).all()`,
+  },
+  ungroupedColumn: {
+    code: 91063,
+    summary: "a column read beside aggregates without `groupBy` (no group gives it one value)",
+    example: `.select((u) => ({ n: count(), name: u.name }))`,
+  },
+  relationPath: {
+    code: 91070,
+    summary: "a `preload` path that is not a string literal, or names no relation of its table",
+    example: `.preload("postz")`,
+  },
+  preloadShape: {
+    code: 91071,
+    summary:
+      "`preload` with `select`, `count`, `exists`, `stream` or a write, two filters for one relation, or options it cannot take",
+    example: `db.users.preload("posts").count()`,
+  },
+  relationPredicate: {
+    code: 91072,
+    summary: "a relation in a condition used other than by `.some(…)`/`.every(…)`, or a single-row relation there",
+    example: `u.posts.map((p) => p.id).length > 0`,
+  },
+  relationDeclaration: {
+    code: 91073,
+    summary: "a relation whose keys closql cannot use: no single-column primary key, or key columns of different types",
+    example: `db.notes.preload("links").all()`,
   },
   internalError: {
     code: 91999,

@@ -7,6 +7,8 @@ import { wholeRow } from "../print/statement";
 import { bindingExpression } from "./bindings";
 import type { FileEmitter } from "./file-emitter";
 import { mapperExpression } from "./mapper";
+import { printPreloads, PrintedPreload } from "../print/preload";
+import { preloadPlan } from "./preload";
 
 /** Turns a kept expression (a chain's root, a bound value) into output, compiling queries inside it. */
 export type VisitExpression = (e: ts.Expression) => ts.Expression;
@@ -28,11 +30,13 @@ export function emitStaticRead(
   source: string,
   visit: VisitExpression,
   options: EmitOptions,
+  preloads?: readonly PrintedPreload[],
 ): ts.Expression {
   const f = out.f;
   // The root first: queries nested in it are hoisted before this one, as they run before it.
   const root = visit(chain.root);
   const counted = read.kind === "count" || read.kind === "exists";
+  const preload = preloads && preloadPlan(out, preloads);
   const compiled = out.hoist(
     "q",
     out.objectLiteral({
@@ -41,6 +45,7 @@ export function emitStaticRead(
       map: counted ? undefined : mapperExpression(f, read.fields, out.runtime),
       source: f.createStringLiteral(source),
       name: f.createStringLiteral(statementName(read.text)),
+      preload: preload?.plan,
     }),
   );
   // Values are computed in a thunk the runtime calls, so a throw while computing one (a bad
@@ -50,10 +55,14 @@ export function emitStaticRead(
   const values = read.params.length === 0 ? f.createIdentifier("undefined") : valuesThunk(f, array);
   const args: ts.Expression[] = [compiled, values];
   const runOptions = chain.terminal!.call.arguments[0];
+  const preloadValues = preload && preload.values.length > 0 ? preload.values : undefined;
   if (options.keepClosures)
     args.push(f.createArrayLiteralExpression(steps.flatMap((s) => (s.closure ? [s.closure] : []))));
-  else if (runOptions) args.push(f.createIdentifier("undefined"));
+  else if (runOptions || preloadValues) args.push(f.createIdentifier("undefined"));
   if (runOptions) args.push(visit(runOptions));
+  else if (preloadValues) args.push(f.createIdentifier("undefined"));
+  // The preload statements' values, computed with the query's own (when it is called).
+  if (preloadValues) args.push(valuesThunk(f, valueArrays(out, preloadValues, visit)));
   return callMethod(f, root, "$run", args);
 }
 
@@ -71,6 +80,13 @@ export function emitFragments(
   const f = out.f;
   let q = visit(chain.root);
   for (const s of steps) {
+    if (s.preload) {
+      // Each call's relations, as a plan the runtime merges with the chain's other preloads.
+      const preload = preloadPlan(out, printPreloads([s.preload]));
+      const plan = out.hoist("p", preload.plan);
+      q = callMethod(f, q, "$preload", [plan, valueArrays(out, preload.values, visit)]);
+      continue;
+    }
     const step = out.hoist(
       "s",
       out.objectLiteral({
@@ -78,6 +94,7 @@ export function emitFragments(
         sql: f.createArrayLiteralExpression(s.fragment.sql.map((x) => f.createStringLiteral(x))),
         refs: f.createArrayLiteralExpression(s.fragment.refs.map((r) => f.createNumericLiteral(r))),
         map: s.fields ? mapperExpression(f, s.fields, out.runtime) : undefined,
+        keys: s.keys === undefined ? undefined : f.createNumericLiteral(s.keys),
       }),
     );
     const args: ts.Expression[] = [step, f.createArrayLiteralExpression(boundValues(out, s.fragment.params, visit))];
@@ -124,6 +141,12 @@ export function suspends(e: ts.Node): boolean {
   if (ts.isAwaitExpression(e) || ts.isYieldExpression(e)) return true;
   if (ts.isFunctionLike(e)) return false;
   return ts.forEachChild(e, (c) => suspends(c) || undefined) ?? false;
+}
+
+/** `[[values of a statement…], …]` */
+function valueArrays(out: FileEmitter, values: readonly (readonly Binding[])[], visit: VisitExpression): ts.Expression {
+  const f = out.f;
+  return f.createArrayLiteralExpression(values.map((v) => f.createArrayLiteralExpression(boundValues(out, v, visit))));
 }
 
 function boundValues(out: FileEmitter, params: readonly Binding[], visit: VisitExpression): ts.Expression[] {

@@ -4,33 +4,58 @@ import { helperReference } from "./runtime";
 
 /**
  * The row mapper of one query, as code: `r => ({ id: r[0], n: rt.$decode.int8(r[1]) })`. Built at
- * build time, so the runtime does no per-row name lookups and no per-query planning.
+ * build time, so the runtime does no per-row name lookups and no per-query planning. A nested row
+ * (`{ post: p }` in a select) reads the next columns: `post: r[2] === null ? null : { id: r[2], … }`.
  */
 export function mapperExpression(
   f: ts.NodeFactory,
   fields: readonly OutputField[],
   runtime: ts.Identifier,
+  /** Where the fields' columns start (a preload's key may come first). */
+  offset = 0,
 ): ts.ArrowFunction {
   const r = f.createIdentifier("r");
-  const props = fields.map((field, i) => {
-    let value: ts.Expression = f.createElementAccessExpression(r, f.createNumericLiteral(i));
+  let next = offset;
+  const column = (i: number) => f.createElementAccessExpression(r, f.createNumericLiteral(i));
+  const objectOf = (list: readonly OutputField[]): ts.ObjectLiteralExpression =>
+    f.createObjectLiteralExpression(
+      list.map((field) => {
+        const name = /^[A-Za-z_$][\w$]*$/.test(field.key)
+          ? f.createIdentifier(field.key)
+          : f.createStringLiteral(field.key);
+        return f.createPropertyAssignment(name, valueOf(field));
+      }),
+      false,
+    );
+  const valueOf = (field: OutputField): ts.Expression => {
+    if (field.row) {
+      const first = next;
+      const object = objectOf(field.row.fields);
+      if (field.row.presence === undefined) return object;
+      const missing = f.createStrictEquality(column(first + field.row.presence), f.createNull());
+      return f.createConditionalExpression(
+        missing,
+        f.createToken(ts.SyntaxKind.QuestionToken),
+        f.createNull(),
+        f.createToken(ts.SyntaxKind.ColonToken),
+        object,
+      );
+    }
+    let value: ts.Expression = column(next++);
     if (field.decoder) {
       value = f.createCallExpression(helperReference(f, runtime, `$decode.${field.decoder}`), undefined, [value]);
     }
     if (field.undefinedIfNull) {
       value = f.createCallExpression(helperReference(f, runtime, "$decode.undefinedIfNull"), undefined, [value]);
     }
-    const name = /^[A-Za-z_$][\w$]*$/.test(field.key)
-      ? f.createIdentifier(field.key)
-      : f.createStringLiteral(field.key);
-    return f.createPropertyAssignment(name, value);
-  });
+    return value;
+  };
   return f.createArrowFunction(
     undefined,
     undefined,
     [f.createParameterDeclaration(undefined, undefined, r)],
     undefined,
     f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-    f.createParenthesizedExpression(f.createObjectLiteralExpression(props, false)),
+    f.createParenthesizedExpression(objectOf(fields)),
   );
 }

@@ -52,6 +52,11 @@ export type SqlNode =
    */
   | { readonly kind: "let"; readonly key: LetKey; readonly values: readonly SqlNode[]; readonly body: SqlNode }
   | { readonly kind: "ref"; readonly key: LetKey; readonly index: number }
+  /**
+   * `EXISTS (SELECT 1 FROM <from> WHERE <where>)`: a relation predicate. `from` is printed SQL (quoted
+   * tables with their aliases, a junction's JOIN); `where` correlates it with the outer row.
+   */
+  | { readonly kind: "exists"; readonly from: string; readonly where: SqlNode }
   /** A select-list entry: `expression AS "name"`. */
   | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string };
 
@@ -97,6 +102,7 @@ export const caseWhen = (when: SqlNode, then: SqlNode, otherwise: SqlNode): SqlN
   whens: [{ when, then }],
   else: otherwise,
 });
+export const exists = (from: string, where: SqlNode): SqlNode => ({ kind: "exists", from, where });
 export const collate = (operand: SqlNode, collation: string): SqlNode => ({ kind: "collate", operand, collation });
 
 /** AND, flattening nested ANDs and dropping TRUE; FALSE absorbs. */
@@ -126,6 +132,7 @@ function junction(kind: "and" | "or", operands: SqlNode[], identity: SqlNode, ab
 export function isTwoValued(n: SqlNode): boolean {
   switch (n.kind) {
     case "is":
+    case "exists":
       return true;
     case "column":
       return n.notNull === true;
@@ -175,6 +182,20 @@ export function share(values: readonly SqlNode[], build: (...refs: SqlNode[]) =>
   return shared.length === 0 ? inlined : { kind: "let", key, values: shared.map((i) => values[i]), body: inlined };
 }
 
+/** The tree with each column replaced by what `replace` gives for it (keyset pagination's cursor keys). */
+export function mapColumns(n: SqlNode, replace: (c: Extract<SqlNode, { kind: "column" }>) => SqlNode): SqlNode {
+  return mapNodes(n, (c) => (c.kind === "column" ? replace(c) : undefined));
+}
+
+/** The columns a tree reads, in order, each once. */
+export function columnsOf(n: SqlNode): Extract<SqlNode, { kind: "column" }>[] {
+  const found: Extract<SqlNode, { kind: "column" }>[] = [];
+  visitNodes(n, (c) => {
+    if (c.kind === "column" && !found.some((f) => f.name === c.name && f.table === c.table)) found.push(c);
+  });
+  return found;
+}
+
 /** Calls `f` on every node of the tree. */
 function visitNodes(n: SqlNode, f: (n: SqlNode) => void): void {
   f(n);
@@ -210,6 +231,8 @@ function mapChildren(n: SqlNode, f: (c: SqlNode) => SqlNode): SqlNode {
       return { ...n, left: f(n.left), array: f(n.array) };
     case "let":
       return { ...n, values: n.values.map(f), body: f(n.body) };
+    case "exists":
+      return { ...n, where: f(n.where) };
     case "not":
     case "is":
     case "cast":

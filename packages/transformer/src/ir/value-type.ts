@@ -1,7 +1,18 @@
 import type { ColumnInfo } from "../recognize/schema";
 
 /** What JavaScript sees for a value: decides truthiness, comparison rules and row decoding. */
-export type JsKind = "boolean" | "number" | "bigint" | "string" | "date" | "json" | "array" | "bytes" | "unknown";
+export type JsKind =
+  | "boolean"
+  | "number"
+  | "bigint"
+  | "string"
+  | "date"
+  | "json"
+  | "array"
+  | "bytes"
+  /** A whole row (a closure parameter): an object, compared by reference. */
+  | "row"
+  | "unknown";
 
 export interface ValueType {
   readonly kind: JsKind;

@@ -32,6 +32,8 @@ function isJs(cx: LoweringContext, v: Value, which: "null" | "undefined", at: ts
     return sql.param(bindValue(v.bound, { kind: which === "null" ? "isNull" : "isUndefined" }), "boolean");
   }
   const absent = absenceOf(v.type);
+  if (absent === "either" && v.missingRow)
+    return which === "undefined" ? v.missingRow : sql.and(rowPresent(v.missingRow), sql.is(v.node, "NULL"));
   if (absent === "either") throw ambiguous(at);
   return absent === which ? sql.is(v.node, "NULL") : sql.FALSE;
 }
@@ -96,4 +98,9 @@ export function ambiguous(at: ts.Node): Refusal {
     "this value can be null or undefined and SQL has one NULL for both, so closql cannot tell which JavaScript sees here.",
     "Make both branches yield null (or both undefined), e.g. `c ? x : null`.",
   );
+}
+
+/** The negation of a missing-row test (`"pets"."id" IS NULL`): the row is there. */
+function rowPresent(missing: SqlNode): SqlNode {
+  return missing.kind === "is" && missing.test === "NULL" ? sql.is(missing.operand, "NOT NULL") : sql.not(missing);
 }

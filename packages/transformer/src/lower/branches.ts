@@ -48,6 +48,8 @@ export function coalesce(cx: LoweringContext, e: ts.BinaryExpression): Value {
     );
     return { node, type: { ...type, sqlType: "jsonb" } };
   }
+  // `p?.title ?? null`: NULL either way, only its meaning changes.
+  if (b.node.kind === "literal" && b.node.sql === "NULL") return { node: a.node, type };
   return { node: sql.call("COALESCE", a.node, b.node), type };
 }
 

@@ -9,6 +9,7 @@ import type { LoweringContext } from "./context";
 import { comparison, COMPARISONS } from "./equality";
 import { jsonNumber } from "./json";
 import { likeCondition } from "./strings";
+import { relationPredicate } from "./relations";
 import { skipTransparent } from "./syntax";
 import { lowerValue, Value } from "./value";
 
@@ -64,7 +65,7 @@ function boundCondition(e: ts.Expression, positive: boolean): SqlNode {
 /** `s.startsWith(x)`, `list.includes(u.id)`, … used as conditions. */
 export function methodCondition(cx: LoweringContext, e: ts.CallExpression, positive: boolean): SqlNode | undefined {
   if (!ts.isPropertyAccessExpression(e.expression)) return undefined;
-  return likeCondition(cx, e, positive) ?? arrayIncludes(cx, e, positive);
+  return relationPredicate(cx, e, positive) ?? likeCondition(cx, e, positive) ?? arrayIncludes(cx, e, positive);
 }
 
 /** Truthiness of a value by its JavaScript kind: `""`, 0, NaN, 0n, false and null are falsy. */
@@ -98,6 +99,9 @@ function truthinessOf(node: SqlNode, type: Value["type"], positive: boolean, at:
         ? sql.and(sql.binary("<>", node, zero), sql.binary("<>", node, nan))
         : orNull(sql.or(sql.binary("=", node, zero), sql.binary("=", node, nan)));
     }
+    case "row":
+      if (!type.nullable) return positive ? sql.TRUE : sql.FALSE;
+      return sql.is(node, positive ? "NOT NULL" : "NULL");
     case "date":
     case "array":
     case "bytes":

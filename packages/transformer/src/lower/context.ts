@@ -1,12 +1,25 @@
 import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
-import type { TableInfo } from "../recognize/schema";
+import type { Relations, TableInfo } from "../recognize/schema";
+import { isAggregateMarker } from "./marker-symbols";
 
 /** A table a closure's row parameter stands for. */
 export interface RowSource {
   readonly table: TableInfo;
   /** How its columns are qualified in SQL when a statement reads several tables or aliases. */
   readonly qualifier?: string;
+  /**
+   * Left-joined: the parameter is `null` where no row matched (every column NULL). `presence` is a
+   * NOT NULL column of the table, NULL exactly then.
+   */
+  readonly optional?: { readonly presence: string };
+  /** Its relations, which the row offers to `some`/`every` (none: this closure's row has none). */
+  readonly relations?: Relations;
+}
+
+/** Where aggregate markers (`count()`, `sum(x)`, …) may appear: select, having and orderBy closures. */
+export interface ClosureOptions {
+  readonly aggregates?: boolean;
 }
 
 /**
@@ -18,11 +31,26 @@ export class LoweringContext {
   private readonly scope = new Map<ts.Symbol, RowSource>();
   private readonly rowDependence = new Map<ts.Node, boolean>();
 
+  /** Aggregate markers may be used here (a select, having or orderBy closure). */
+  readonly aggregatesAllowed: boolean;
+  /** Inside an aggregate's argument (where another aggregate cannot nest). */
+  aggregateDepth = 0;
+  /** What the closure read: whether it used an aggregate, and the first column read outside one. */
+  readonly reads: { aggregate?: ts.Node; bareColumn?: ts.Node } = {};
+
   constructor(
     readonly checker: ts.TypeChecker,
     closure: ts.ArrowFunction | ts.FunctionExpression,
     sources: readonly RowSource[],
+    options: ClosureOptions = {},
+    enclosing?: ReadonlyMap<ts.Symbol, RowSource>,
   ) {
+    this.aggregatesAllowed = options.aggregates === true;
+    // The rows of enclosing closures stay readable in a nested one (a correlated subquery), each
+    // qualified, since the subquery's own table may have columns of the same names.
+    enclosing?.forEach((source, symbol) =>
+      this.scope.set(symbol, source.qualifier ? source : { ...source, qualifier: source.table.name }),
+    );
     refuseOtherMeanings(closure);
     if (closure.parameters.length > sources.length) {
       const what = sources.length === 1 ? "one parameter, the row" : `${sources.length} parameters, one row per table`;
@@ -42,6 +70,26 @@ export class LoweringContext {
     });
   }
 
+  /**
+   * The context of a closure nested in this one (`u.posts.some(p => …)`): its parameter stands for
+   * `source`, and the rows of this closure stay in scope.
+   */
+  nested(closure: ts.ArrowFunction | ts.FunctionExpression, source: RowSource): LoweringContext {
+    return new LoweringContext(this.checker, closure, [source], {}, this.scope);
+  }
+
+  /**
+   * A name for a table in a subquery that clashes with no table or alias in scope (a self relation,
+   * employees → reports, reads the same table inside and out): `posts_1`, `posts_2`, ….
+   */
+  freshAlias(table: string, taken: readonly string[] = []): string {
+    const names = new Set(taken);
+    this.scope.forEach((s) => names.add(s.qualifier ?? s.table.name).add(s.table.name));
+    let n = 1;
+    while (names.has(`${table}_${n}`)) n++;
+    return `${table}_${n}`;
+  }
+
   /** The table a row parameter stands for, if `id` is one. */
   rowSource(id: ts.Identifier): RowSource | undefined {
     const s = this.checker.getSymbolAtLocation(id);
@@ -52,9 +100,11 @@ export class LoweringContext {
   readsRow(e: ts.Node): boolean {
     let known = this.rowDependence.get(e);
     if (known === undefined) {
+      // An aggregate reads the rows of its group, even `count()` with no argument.
       known = ts.isIdentifier(e)
         ? this.rowSource(e) !== undefined
-        : (ts.forEachChild(e, (c) => this.readsRow(c) || undefined) ?? false);
+        : (ts.isCallExpression(e) && isAggregateMarker(this.checker, e)) ||
+          (ts.forEachChild(e, (c) => this.readsRow(c) || undefined) ?? false);
       this.rowDependence.set(e, known);
     }
     return known;

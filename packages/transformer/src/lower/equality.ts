@@ -126,7 +126,7 @@ function equality(
         "Compare `a.getTime() === b.getTime()`, or use `<=`/`>=`.",
       );
     }
-    if (v.type.kind === "array" || v.type.kind === "bytes" || v.type.kind === "json") {
+    if (v.type.kind === "array" || v.type.kind === "bytes" || v.type.kind === "json" || v.type.kind === "row") {
       throw new Refusal(
         "referenceEquality",
         e,

@@ -3,13 +3,12 @@ import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
 import type { SqlNode } from "../ir/sql-node";
 import type { LoweringContext } from "./context";
+import { aggregateCall } from "./aggregates";
+import { markerSymbol } from "./marker-symbols";
 import { asJson } from "./json";
 import { textValue } from "./strings";
 import { typeOfExpression } from "./types";
 import { lowerValue, Value } from "./value";
-
-/** Where closql's marker functions are declared: a call resolving there is a marker. */
-const MARKERS_MODULE = /closql[\\/](dist|src)[\\/]runtime[\\/]markers\.(d\.ts|ts)$/;
 
 /** The SQL of each marker function, from its lowered arguments. */
 const MARKERS: Record<string, (args: Value[], bool: (node: SqlNode) => Value) => Value> = {
@@ -38,9 +37,10 @@ export function markerCall(cx: LoweringContext, e: ts.CallExpression): Value | u
   const calleeSymbol = cx.checker.getSymbolAtLocation(e.expression);
   if (!calleeSymbol) return undefined;
   if (cx.typeOf(e.expression).getProperty("$sqlFunction")) return sqlFunctionCall(cx, e, calleeSymbol);
-  const target = calleeSymbol.flags & ts.SymbolFlags.Alias ? cx.checker.getAliasedSymbol(calleeSymbol) : calleeSymbol;
-  const decl = target.declarations?.[0];
-  if (!decl || !MARKERS_MODULE.test(decl.getSourceFile().fileName)) return undefined;
+  const target = markerSymbol(cx.checker, calleeSymbol);
+  if (!target) return undefined;
+  const aggregate = aggregateCall(cx, e, target.name);
+  if (aggregate) return aggregate;
   const lower = Object.prototype.hasOwnProperty.call(MARKERS, target.name) ? MARKERS[target.name] : undefined;
   if (!lower) return undefined;
   const args = e.arguments.map((a) => lowerValue(cx, a));

@@ -8,14 +8,15 @@ import { ARITHMETIC, arithmetic, negate } from "./arithmetic";
 import { chainedAbsence } from "./absence";
 import { arrayLength } from "./arrays";
 import { coalesce, conditionalValue, logicalValue } from "./branches";
-import { columnReference } from "./columns";
+import { columnReference, rowValue } from "./columns";
 import { conditionAsValue, methodCondition, twoValued } from "./condition";
-import type { LoweringContext } from "./context";
+import type { LoweringContext, RowSource } from "./context";
 import { getTime } from "./dates";
 import { COMPARISONS } from "./equality";
 import { jsonMember } from "./json";
 import { literalValue } from "./literals";
 import { markerCall } from "./markers";
+import { relationPredicate } from "./relations";
 import { stringLength, stringMethod, templateValue } from "./strings";
 import { skipParens, skipTransparent } from "./syntax";
 
@@ -36,6 +37,13 @@ export interface Value {
   readonly exactDouble?: SqlNode;
   /** For `d.getTime()`: the Date, so comparisons can use the timestamp (and its index). */
   readonly dateOf?: Value;
+  /** A whole row parameter (`p`, selected as a nested object). */
+  readonly row?: RowSource;
+  /**
+   * `p?.col` of a left-joined row: TRUE where no row matched (the value is undefined), so its NULL
+   * tells JavaScript's null (a row whose column is NULL) from undefined (no row) exactly.
+   */
+  readonly missingRow?: SqlNode;
 }
 
 /** Lowers an expression used as a value (an operand, a projected field, an order key). */
@@ -43,6 +51,8 @@ export function lowerValue(cx: LoweringContext, e: ts.Expression): Value {
   e = skipTransparent(e);
   if (!cx.readsRow(e)) return literalValue(cx, e);
 
+  const row = ts.isIdentifier(e) ? rowValue(cx, e) : undefined;
+  if (row) return row;
   const column = columnReference(cx, e);
   if (column) return column.type.sqlType === "real" ? realAsDouble(column) : column;
 
@@ -93,6 +103,9 @@ function memberValue(cx: LoweringContext, e: ts.PropertyAccessExpression | ts.El
 function callValue(cx: LoweringContext, e: ts.CallExpression): Value {
   const marker = markerCall(cx, e);
   if (marker) return marker;
+  // `u.posts.some(…)` as a value: EXISTS is never NULL, a JavaScript boolean as it is.
+  const relation = relationPredicate(cx, e, true);
+  if (relation) return twoValued(relation);
   if (ts.isPropertyAccessExpression(e.expression)) {
     const method = e.expression.name.text;
     const receiver = e.expression.expression;

@@ -39,7 +39,8 @@ export function printSql(node: SqlNode): Fragment<Binding> {
       n.kind === "call" ||
       n.kind === "case" ||
       n.kind === "cast" ||
-      n.kind === "extract";
+      n.kind === "extract" ||
+      n.kind === "exists";
     if (atomic || n.kind === "and" || n.kind === "or") visit(n);
     else {
       emit("(");
@@ -167,6 +168,11 @@ export function printSql(node: SqlNode): Fragment<Binding> {
         emit(`${quoteIdent(name)}.${quoteIdent(`${name}_${n.index + 1}`)}`);
         return;
       }
+      case "exists":
+        emit(`EXISTS (SELECT 1 FROM ${n.from} WHERE `);
+        visit(n.where);
+        emit(")");
+        return;
       case "sort":
         visit(n.operand);
         if (n.direction === "desc") emit(" DESC");

@@ -5,8 +5,10 @@ import { printSql } from "./print-sql";
 
 /** Prints a lowered step: each node on its own, joined with ", " (the entries of a select list). */
 export function printStep(step: LoweredStep): CompiledStep {
-  const { nodes, ...rest } = step;
-  return { ...rest, fragment: joinFragments(nodes.map(printSql), ", ") };
+  const { nodes, clause, sort: _sort, ...rest } = step;
+  const fragment = joinFragments(nodes.map(printSql), ", ");
+  if (clause === undefined) return { ...rest, fragment };
+  return { ...rest, fragment: { ...fragment, sql: [clause + fragment.sql[0], ...fragment.sql.slice(1)] } };
 }
 
 /** Joins fragments into one, each keeping its own holes. */

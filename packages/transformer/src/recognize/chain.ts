@@ -1,7 +1,7 @@
 import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import { QueryMethod, queryMethod, StepMethod, TerminalMethod, WriteMethod } from "./methods";
-import type { QueryType, SchemaReader, TableInfo } from "./schema";
+import type { JoinedTable, QueryType, Relations, SchemaReader, TableInfo } from "./schema";
 
 /** One method call of a chain, with its entry in the method table. */
 export interface ChainCall<M extends QueryMethod = QueryMethod> {
@@ -20,6 +20,10 @@ export interface Chain {
    */
   readonly rootIsTable: boolean;
   readonly table: TableInfo;
+  /** The tables the root's rows come from: one, or a joined query's tables in join order. */
+  readonly rootTables: readonly JoinedTable[];
+  /** The table's relations, from the query's type. */
+  readonly relations: Relations;
   readonly steps: readonly ChainCall<StepMethod>[];
   readonly terminal?: ChainCall<TerminalMethod | WriteMethod>;
   /** `.returning()` after an update or delete. */
@@ -158,7 +162,18 @@ export function chainOf(found: ChainLinks, schema: SchemaReader, checker: ts.Typ
   // Only the last call can be a terminal or write (see chainLinks), so the others are steps.
   const steps = (terminal ? calls.slice(0, -1) : calls) as ChainCall<StepMethod>[];
   const rootIsTable = isTableOfDatabase(root, schema, checker);
-  return { root, rootIsTable, table: table!, steps, terminal, returning: found.returning };
+  const rootQuery = links[0].query as QueryType & { kind: "query" };
+  const rootTables = rootQuery.joined ?? [{ table: rootQuery.table, optional: false }];
+  return {
+    root,
+    rootIsTable,
+    table: rootTables[0].table,
+    rootTables,
+    relations: rootQuery.relations,
+    steps,
+    terminal,
+    returning: found.returning,
+  };
 }
 
 /** `db.users` or `db["users"]` where `db` is closql's Database: a table's own, empty query. */

@@ -1,6 +1,7 @@
 import type ts from "typescript";
 import type { ReadKind, StepKind, WriteKind } from "closql/sql";
 import type { LoweredStep, LoweredWrite } from "../ir/statement";
+import { lowerAfter } from "../lower/steps/after";
 import { lowerLock } from "../lower/steps/lock";
 import { lowerDelete, lowerUpdate } from "../lower/writes/update";
 import { lowerInsert, lowerInsertMany, lowerUpsert } from "../lower/writes/insert";
@@ -8,7 +9,11 @@ import { lowerOrderBy } from "../lower/steps/order-by";
 import { lowerPaging } from "../lower/steps/paging";
 import { lowerSelect } from "../lower/steps/select";
 import { lowerWhere } from "../lower/steps/where";
-import type { TableInfo } from "./schema";
+import { lowerJoin } from "../lower/steps/join";
+import { lowerDistinct, lowerGroupBy, lowerHaving } from "../lower/steps/group-by";
+import { lowerPreload } from "../lower/steps/preload";
+import type { RowSource } from "../lower/context";
+import type { Relations, TableInfo } from "./schema";
 
 /** What a step's lowering gets: its call, its arguments (arity already checked) and its tables. */
 export interface StepInput {
@@ -17,6 +22,16 @@ export interface StepInput {
   readonly args: readonly ts.Expression[];
   readonly checker: ts.TypeChecker;
   readonly table: TableInfo;
+  /**
+   * The steps written before this one in the same chain expression, lowered (undefined where one
+   * failed: its diagnostic is reported), and the kinds of those after it. Only `after` reads them.
+   */
+  readonly earlier: readonly { readonly call: ts.CallExpression; readonly lowered?: LoweredStep }[];
+  readonly later: readonly { readonly kind: StepKind; readonly call: ts.CallExpression }[];
+  /** The row parameters its closures receive: one per table in scope (a join's own table last). */
+  readonly sources: readonly RowSource[];
+  /** The table's relations, as the query's type declares them. */
+  readonly relations: Relations;
 }
 
 /** A method that adds to a query: lowered at build time, folded into its statement by `closql/sql`'s fold. */
@@ -84,13 +99,20 @@ const QUERY_METHODS: { readonly [K in StepKind]: StepMethod } & { readonly [K in
 } = {
   where: step("where", [1, 1], lowerWhere),
   orderBy: step("orderBy", [1, 3], lowerOrderBy),
+  after: step("after", [1, 1], lowerAfter),
   limit: step("limit", [1, 1], lowerPaging),
   offset: step("offset", [1, 1], lowerPaging),
   select: step("select", [1, 1], lowerSelect),
+  join: step("join", [2, 2], lowerJoin),
+  leftJoin: step("leftJoin", [2, 2], lowerJoin),
+  groupBy: step("groupBy", [1, 1], lowerGroupBy),
+  having: step("having", [1, 1], lowerHaving),
+  distinct: step("distinct", [0, 0], lowerDistinct),
   forUpdate: step("forUpdate", [0, 1], lowerLock),
   forNoKeyUpdate: step("forNoKeyUpdate", [0, 1], lowerLock),
   forShare: step("forShare", [0, 1], lowerLock),
   forKeyShare: step("forKeyShare", [0, 1], lowerLock),
+  preload: step("preload", [1, 3], lowerPreload),
   all: terminal("all"),
   first: terminal("first"),
   one: terminal("one"),

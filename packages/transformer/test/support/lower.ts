@@ -1,17 +1,36 @@
 import ts from "typescript";
+import { stepScopes } from "@closql/transformer/dist/lower/chain-shape";
 import type { Binding } from "@closql/transformer/dist/ir/binding";
 import { Refusal } from "@closql/transformer/dist/diagnostics/refusal";
 import { recognizeChain } from "@closql/transformer/dist/recognize/chain";
 import { SchemaReader } from "@closql/transformer/dist/recognize/schema";
 import { printStep } from "@closql/transformer/dist/print/steps";
+import { mergePreloads, printPreloads, PrintedPreload } from "@closql/transformer/dist/print/preload";
+import type { PreloadNode } from "@closql/transformer/dist/ir/statement";
+import type { LoweredStep } from "@closql/transformer/dist/ir/statement";
 import { calls, snippetProgram } from "./program";
+
+/** The source file a synthesized node's original parts come from. */
+function originalFile(n: ts.Node): ts.SourceFile {
+  let found: ts.SourceFile | undefined;
+  const visit = (c: ts.Node): void => {
+    if (!found && c.pos >= 0) found = c.getSourceFile();
+    if (!found) ts.forEachChild(c, visit);
+  };
+  visit(n);
+  return found!;
+}
 
 /** A step as the tests see it: its SQL with holes written `$n`, and its bindings, or its refusal. */
 export type Lowered = { sql: string; bindings: string[] } | { refusal: string };
 
 /** `int.floor(n)`, `date.next(fromMs(n))`, `x`: what a binding binds, and how. */
 export function describeBinding(b: Binding): string {
-  const expr = b.expr.getText();
+  // A synthesized expression (an `.after()` cursor's property) has no source text of its own.
+  const expr =
+    b.expr.pos >= 0
+      ? b.expr.getText()
+      : ts.createPrinter().printNode(ts.EmitHint.Expression, b.expr, b.expr.getSourceFile() ?? originalFile(b.expr));
   const via = b.via;
   switch (via.kind) {
     case "value":
@@ -45,7 +64,9 @@ export function lowerChains(chains: readonly string[]): Lowered[][] {
     const [outermost] = calls(statement as unknown as ts.SourceFile);
     const chain = recognizeChain(outermost, schema, checker);
     if (!chain) throw new Error(`not a chain: ${statement.getText()}`);
-    return chain.steps.map((step): Lowered => {
+    const earlier: { call: ts.CallExpression; lowered?: LoweredStep }[] = [];
+    const scopes = stepScopes(chain, schema, checker);
+    return chain.steps.map((step, i): Lowered => {
       try {
         const lowered = step.method.lower({
           name: step.method.kind,
@@ -53,14 +74,61 @@ export function lowerChains(chains: readonly string[]): Lowered[][] {
           args: step.call.arguments,
           checker,
           table: chain.table,
+          earlier: [...earlier],
+          later: chain.steps.slice(i + 1).map((s) => ({ kind: s.method.kind, call: s.call })),
+          sources: scopes[i],
+          relations: chain.relations,
         });
+        earlier.push({ call: step.call, lowered });
         const { fragment } = printStep(lowered);
         const sql = fragment.sql.reduce((acc, part, i) => `${acc}$${fragment.refs[i - 1] + 1}${part}`);
         return { sql, bindings: fragment.params.map(describeBinding) };
       } catch (e) {
+        earlier.push({ call: step.call });
         if (e instanceof Refusal) return { refusal: e.kind };
         throw e;
       }
     });
   });
+}
+
+/**
+ * The preload statements of a chain (its `.preload()` steps merged into one tree), depth first:
+ * `relation: SQL`, with what `$2…` bind; or the refusal.
+ */
+export function preloadStatements(chain: string): { statements: string[]; bindings: string[] } | { refusal: string } {
+  const { program, file } = snippetProgram(`  void ${chain};`);
+  const checker = program.getTypeChecker();
+  const [outermost] = calls(file.statements.find(ts.isFunctionDeclaration)! as unknown as ts.SourceFile);
+  const recognized = recognizeChain(outermost, new SchemaReader(checker), checker)!;
+  try {
+    const nodes: PreloadNode[] = recognized.steps
+      .filter((step) => step.method.kind === "preload")
+      .map(
+        (step) =>
+          step.method.lower({
+            name: step.method.kind,
+            call: step.call,
+            args: step.call.arguments,
+            checker,
+            table: recognized.table,
+            relations: recognized.relations,
+            sources: [{ table: recognized.table, relations: recognized.relations }],
+            earlier: [],
+            later: [],
+          }).preload!,
+      );
+    const statements: string[] = [];
+    const bindings: string[] = [];
+    const visit = (p: PrintedPreload) => {
+      statements.push(`${p.node.relation.name}: ${p.text}`);
+      bindings.push(...p.bindings.map(describeBinding));
+      p.children.forEach(visit);
+    };
+    printPreloads(mergePreloads(nodes)).forEach(visit);
+    return { statements, bindings };
+  } catch (e) {
+    if (e instanceof Refusal) return { refusal: e.kind };
+    throw e;
+  }
 }

@@ -19,14 +19,14 @@ export const compilerOptions: ts.CompilerOptions = {
  * SQL functions. A snippet body is compiled inside `function snippets() { … }`.
  */
 const PRELUDE = `
-import { connect, ilike, sqlFunction, SqlFunction, Query } from "closql";
-import { schema } from "./schema";
+import { connect, ilike, sqlFunction, SqlFunction, Query, count, sum } from "closql";
+import { schema, posts } from "./schema";
 declare const db: ReturnType<typeof connect<typeof schema>>;
 declare const x: string, maybe: string | null, n: number, since: Date, ids: number[], list: string[];
 declare const direction: "asc" | "desc", key: string, functions: SqlFunction<(s: string) => number>[];
 const anything = sqlFunction<(s: string) => unknown>("anything");
 const lookup = functions[0];
-void [ilike, anything, lookup];
+void [ilike, anything, lookup, count, sum, posts];
 `;
 
 /** A program holding one in-memory file, `fixtures/snippets.ts`, whose body is `body`. */

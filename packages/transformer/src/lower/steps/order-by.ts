@@ -6,18 +6,23 @@ import { LoweringContext } from "../context";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
 import { codeUnitOrder } from "../ordering";
 import { textValue } from "../strings";
-import { lowerValue } from "../value";
+import { lowerValue, Value } from "../value";
 
 /** `.orderBy(u => key, "asc" | "desc", { nulls: "first" | "last" })` */
 export function lowerOrderBy(input: StepInput): LoweredStep {
   const [keyArg, directionArg, optionsArg] = input.args;
   const closure = inlineClosure(input.name, keyArg);
-  const cx = new LoweringContext(input.checker, closure, [{ table: input.table }]);
+  const cx = new LoweringContext(input.checker, closure, input.sources, { aggregates: true });
   const body = closureBody(closure);
   const key = sortKey(cx, body);
   const direction = directionArg ? literalOption(directionArg, ["asc", "desc"], "the sort direction") : "asc";
   const nulls = optionsArg ? nullsOption(optionsArg) : undefined;
-  return { kind: "orderBy", nodes: [{ kind: "sort", operand: key, direction, nulls }] };
+  return {
+    kind: "orderBy",
+    nodes: [{ kind: "sort", operand: key.node, direction, nulls }],
+    reads: cx.reads,
+    sort: { node: key.node, type: key.type, direction, nulls, at: body },
+  };
 }
 
 /**
@@ -27,7 +32,7 @@ export function lowerOrderBy(input: StepInput): LoweredStep {
  * skips nor repeats rows. A key that does not read the row is refused: it orders nothing, and as a
  * bare literal PostgreSQL would read `ORDER BY 1` as a column position (and reject `ORDER BY 'x'`).
  */
-function sortKey(cx: LoweringContext, body: ts.Expression) {
+export function sortKey(cx: LoweringContext, body: ts.Expression): Value {
   const key = cx.readsRow(body) ? lowerValue(cx, body) : undefined;
   if (!key || key.node.kind === "literal" || key.node.kind === "param") {
     throw new Refusal(
@@ -37,10 +42,10 @@ function sortKey(cx: LoweringContext, body: ts.Expression) {
       "Sort by a column or an expression of the row, e.g. `.orderBy((u) => u.id)`.",
     );
   }
-  return key.type.kind === "string" ? codeUnitOrder(textValue(key)).node : key.node;
+  return key.type.kind === "string" ? codeUnitOrder(textValue(key)) : key;
 }
 
-function literalOption<T extends string>(e: ts.Expression, allowed: readonly T[], what: string): T {
+export function literalOption<T extends string>(e: ts.Expression, allowed: readonly T[], what: string): T {
   const s = skipParens(e);
   if (ts.isStringLiteralLike(s) && (allowed as readonly string[]).includes(s.text)) return s.text as T;
   throw new Refusal(

@@ -4,7 +4,8 @@ import { decoderFor, OutputField } from "../../ir/output";
 import type { SqlNode } from "../../ir/sql-node";
 import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
-import { LoweringContext } from "../context";
+import { LoweringContext, RowSource } from "../context";
+import { columnType } from "../../ir/value-type";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
 import { absentText } from "../absence";
 import { typedParam } from "../literals";
@@ -26,12 +27,19 @@ export function lowerSelect(input: StepInput): LoweredStep {
       "Write `u => ({ id: u.id, … })`.",
     );
   }
-  const cx = new LoweringContext(input.checker, closure, [{ table: input.table }]);
+  const cx = new LoweringContext(input.checker, closure, input.sources, { aggregates: true });
   const nodes: SqlNode[] = [];
   const fields: OutputField[] = [];
   for (const p of object.properties) {
     const [key, expression] = property(p);
-    const v = projected(lowerValue(cx, expression));
+    const lowered = lowerValue(cx, expression);
+    if (lowered.row) {
+      const row = wholeRowField(key, lowered.row, lowered.type.nullable);
+      nodes.push(...row.nodes);
+      fields.push(row.field);
+      continue;
+    }
+    const v = projected(lowered);
     const undefinedIfNull = absentIsUndefined(v, expression);
     // A JSON path reaches JavaScript as text: SQL NULL (a missing key) is undefined, 'null' is null.
     const jsonText = undefinedIfNull && isJson(v.type);
@@ -42,7 +50,19 @@ export function lowerSelect(input: StepInput): LoweredStep {
     else fields.push({ key, decoder: decoderFor(v.type), ...(undefinedIfNull ? { undefinedIfNull } : {}) });
   }
   if (nodes.length === 0) throw new Refusal("selectShape", object, "select() needs at least one field.");
-  return { kind: "select", nodes, fields };
+  return { kind: "select", nodes, fields, reads: cx.reads };
+}
+
+/**
+ * `{ post: p }`: a whole row as a nested object, read from its columns; a left-joined row that
+ * matched nothing is `null` (its presence column is NULL).
+ */
+function wholeRowField(key: string, source: RowSource, nullable: boolean): { nodes: SqlNode[]; field: OutputField } {
+  const columns = [...source.table.columns.values()];
+  const nodes = columns.map((c) => sql.column(c.name, source.qualifier));
+  const fields = columns.map((c) => ({ key: c.key, decoder: decoderFor(columnType(c)) }));
+  const presence = nullable && source.optional ? columns.findIndex((c) => c.name === source.optional!.presence) : -1;
+  return { nodes, field: { key, row: { fields, ...(presence >= 0 ? { presence } : {}) } } };
 }
 
 /** A value as its field: typed when bound, and as the exact double where SQL's form loses the -0 of `%`. */

@@ -7,6 +7,6 @@ import { closureBody, inlineClosure } from "../syntax";
 /** `.where(u => …)`: the rows for which the closure is truthy in JavaScript. */
 export function lowerWhere(input: StepInput): LoweredStep {
   const closure = inlineClosure(input.name, input.args[0]);
-  const cx = new LoweringContext(input.checker, closure, [{ table: input.table }]);
+  const cx = new LoweringContext(input.checker, closure, input.sources);
   return { kind: "where", nodes: [lowerCondition(cx, closureBody(closure), true)], closure };
 }
