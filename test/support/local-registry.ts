@@ -15,8 +15,12 @@ import type { AddressInfo } from "node:net";
  */
 export interface LocalRegistry {
   readonly url: string;
-  /** Packuments and tarballs served, by URL path: what an install needed. */
+  /**
+   * Packuments and tarballs served, by URL path: what an install needed. Paths answered 404 are not
+   * in it: npm also looks up optional peers, and a dependency a `file:` tarball already satisfies.
+   */
   readonly served: readonly string[];
+
   close(): Promise<void>;
 }
 
@@ -45,11 +49,11 @@ export async function startLocalRegistry(root: string): Promise<LocalRegistry> {
   let base = "";
   const server = http.createServer((request, response) => {
     const url = decodeURIComponent((request.url ?? "/").split("?")[0]);
-    served.push(url);
     const tarball = /^\/(.+)\/-\/[^/]+-(\d[^/]*)\.tgz$/.exec(url);
     if (tarball) {
       const version = packages.get(tarball[1])?.get(tarball[2]);
       if (!version) return notFound(response);
+      served.push(url);
       response.writeHead(200, { "content-type": "application/octet-stream" });
       const tar = spawn("tar", [
         "-c",
@@ -65,6 +69,7 @@ export async function startLocalRegistry(root: string): Promise<LocalRegistry> {
     const name = url.slice(1);
     const versions = packages.get(name);
     if (!versions) return notFound(response);
+    served.push(url);
     const sorted = [...versions.keys()].sort(compareVersions);
     const packument = {
       name,
