@@ -189,10 +189,19 @@ test(
         "dist/embedded/index.d.ts",
         "dist/embedded/worker.js",
         "package.json",
+        "LICENSE",
       ])
         assert.ok(closql.includes(`package/${file}`), `closql's tarball has ${file}`);
-      assert.ok((await contents("closql-transformer-0.1.0.tgz")).includes("package/dist/index.js"));
-      assert.ok((await contents("closql-cli-0.1.0.tgz")).includes("package/dist/main.js"));
+      for (const [tarball, file] of [
+        ["closql-transformer-0.1.0.tgz", "dist/index.js"],
+        ["closql-cli-0.1.0.tgz", "dist/main.js"],
+      ]) {
+        const files = await contents(tarball);
+        assert.ok(
+          files.includes(`package/${file}`) && files.includes("package/LICENSE"),
+          `${tarball}: ${file}, LICENSE`,
+        );
+      }
       for (const tarball of tarballs)
         assert.deepEqual(
           (await contents(tarball)).filter((f) => /tsbuildinfo|\/test\//.test(f)),
