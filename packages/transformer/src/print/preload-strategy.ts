@@ -20,7 +20,7 @@ import type { TableInfo } from "../recognize/schema";
 export type PreloadStrategy = "json" | "batched";
 
 /** The most parent rows a read may return to load its relations as JSON (see the bench). */
-export const JSON_MAX_PARENTS = 20;
+export const JSON_MAX_PARENTS = 5;
 
 export function preloadStrategy(
   root: TableInfo,
