@@ -247,7 +247,7 @@ describe("relations: preload and some/every on a real server", () => {
     }
   });
 
-  test("first() and one() preload into their row; the statements run even for no row", async () => {
+  test("first() and one() preload into their row in the read's own statement (strategy json)", async () => {
     const { result, events } = await statementsOf(() =>
       t.db.users
         .where((u) => u.id === 1)
@@ -255,7 +255,20 @@ describe("relations: preload and some/every on a real server", () => {
         .one(),
     );
     typeIs(result)<User & { posts: (Post & { comments: Comment[] })[] }>(true);
-    assert.equal(events.length, 3);
+    assert.deepEqual(
+      events.map((e) => e.sql),
+      [
+        `SELECT "id", "name", "manager_id", array_to_json(ARRAY(SELECT json_build_array("posts"."id", "posts"."user_id", "posts"."title", "posts"."subtitle", "posts"."published", "posts"."score", "posts"."created_at"::text, ` +
+          `array_to_json(ARRAY(SELECT json_build_array("comments"."id", "comments"."post_id", "comments"."body", "comments"."stars") FROM "comments" WHERE "comments"."post_id" = "posts"."id"))) ` +
+          `FROM "posts" WHERE "posts"."user_id" = "users"."id")) AS "posts" FROM "users" WHERE "id" = 1 LIMIT 2`,
+      ],
+    );
+    const expected = js.users.find((u) => u.id === 1)!;
+    const byId = <T extends { id: number }>(xs: T[]) => [...xs].sort((a, b) => a.id - b.id);
+    assert.deepEqual(
+      byId(result.posts).map((p) => ({ ...p, comments: byId(p.comments) })),
+      byId(expected.posts).map(({ tags: _t, author: _a, ...p }) => ({ ...p, comments: byId(p.comments) })),
+    );
     const none = await statementsOf(() =>
       t.db.users
         .where((u) => u.id < 0)
@@ -263,10 +276,7 @@ describe("relations: preload and some/every on a real server", () => {
         .first(),
     );
     assert.equal(none.result, undefined);
-    assert.deepEqual(
-      none.events.map((e) => e.params[0]),
-      [undefined, []],
-    );
+    assert.equal(none.events.length, 1);
   });
 
   test("a chain built across ifs preloads the same statements, merged by relation", async () => {

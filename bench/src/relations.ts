@@ -14,8 +14,10 @@
 //
 // closql's own cells come in through `closqlCells` below once preload, join and groupBy land.
 // Method as in bench/src/writes.ts: one pg connection per contender, warm-up, interleaved rounds in
-// an order rotated every round. Knobs: BENCH_QUICK=1 (under a minute), BENCH_ROUNDS, BENCH_SECONDS.
+// an order rotated every round. Knobs: BENCH_QUICK=1 (under a minute), BENCH_ROUNDS, BENCH_SECONDS,
+// BENCH_ONLY (a comma-separated list of workload keys).
 import pg from "pg";
+import assert from "assert/strict";
 import fs from "fs";
 import os from "os";
 import path from "path";
@@ -23,7 +25,7 @@ import v8 from "v8";
 import vm from "vm";
 import { Socket } from "net";
 import { drizzle } from "drizzle-orm/node-postgres";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, gt, sql } from "drizzle-orm";
 import { Kysely, PostgresDialect, sql as ksql } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { connect, count, sum } from "closql";
@@ -115,11 +117,12 @@ interface CustomerTotals {
 // ---------------------------------------------------------------------------------------------
 // Workloads: which rows iteration i reads.
 
-type PreloadCase = "all" | "ten" | "one";
+type PreloadCase = "all" | "ten" | "five" | "one";
 type WorkloadKey = `preload-${PreloadCase}` | "join" | "aggregate";
 
 const tenIds = (i: number) => Array.from({ length: 10 }, (_, k) => ((i * 10 + k) % USERS) + 1);
 const oneId = (i: number) => (i % USERS) + 1;
+const fiveAfter = (i: number) => (i * 5) % (USERS - 5);
 const employeeId = (i: number) => String((i % 9) + 1);
 let orderIds: string[] = [];
 const orderId = (i: number) => orderIds[(i * 7) % orderIds.length];
@@ -129,28 +132,38 @@ const USER_COLUMNS = `"id", "email", "name", "created_at"`;
 const ROOT_WHERE: Record<PreloadCase, string> = {
   all: "",
   ten: ` WHERE "id" = ANY($1::int8[])`,
+  five: ` WHERE "id" > $1::int8`,
   one: ` WHERE "id" = $1::int8`,
 };
+const ROOT_LIMIT: Record<PreloadCase, string> = { all: "", ten: "", five: " LIMIT 5", one: "" };
 const rootValues = (c: PreloadCase, i: number): unknown[] =>
-  c === "all" ? [] : c === "ten" ? [tenIds(i)] : [oneId(i)];
+  c === "all" ? [] : c === "ten" ? [tenIds(i)] : c === "five" ? [fiveAfter(i)] : [oneId(i)];
+/** The strategy closql's rule picks for each case's call (print/preload-strategy.ts): few rows → json. */
+const CLOSQL_STRATEGY: Record<PreloadCase, "batched" | "json"> = {
+  all: "batched",
+  ten: "batched",
+  five: "json",
+  one: "json",
+};
 
 /** Strategy 1 (the floor): one statement per level, the children of every parent at once. */
 const BATCHED = {
-  users: (c: PreloadCase) => `SELECT ${USER_COLUMNS} FROM "users"${ROOT_WHERE[c]} ORDER BY "id"`,
+  users: (c: PreloadCase) => `SELECT ${USER_COLUMNS} FROM "users"${ROOT_WHERE[c]} ORDER BY "id"${ROOT_LIMIT[c]}`,
   posts: `SELECT "id", "user_id", "title", "body", "published", "created_at" FROM "posts" WHERE "user_id" = ANY($1) ORDER BY "id"`,
   comments: `SELECT "id", "post_id", "author", "body", "created_at" FROM "comments" WHERE "post_id" = ANY($1) ORDER BY "id"`,
 };
 
-/** Strategy 2: one statement, each level a LATERAL subquery aggregating its rows into JSON arrays. */
-const JSON_AGG = (c: PreloadCase) =>
-  `SELECT "u"."id", "u"."email", "u"."name", "u"."created_at", "p"."data" AS "posts" FROM "users" AS "u" ` +
-  `LEFT JOIN LATERAL (SELECT coalesce(json_agg(json_build_array("p"."id", "p"."user_id", "p"."title", "p"."body", "p"."published", "p"."created_at", "c"."data") ORDER BY "p"."id"), '[]') AS "data" ` +
-  `FROM "posts" AS "p" ` +
-  `LEFT JOIN LATERAL (SELECT coalesce(json_agg(json_build_array("c"."id", "c"."post_id", "c"."author", "c"."body", "c"."created_at") ORDER BY "c"."id"), '[]') AS "data" ` +
-  `FROM "comments" AS "c" WHERE "c"."post_id" = "p"."id") AS "c" ON true ` +
-  `WHERE "p"."user_id" = "u"."id") AS "p" ON true` +
-  ROOT_WHERE[c].replace('"id"', '"u"."id"') +
-  ` ORDER BY "u"."id"`;
+/**
+ * Strategy 2 (closql's "json"): one statement, each level a correlated subquery building a JSON array
+ * of arrays (no key names on the wire); timestamps as their text output, parsed as pg parses them.
+ */
+const JSON_POSTS =
+  `array_to_json(ARRAY(SELECT json_build_array("posts"."id", "posts"."user_id", "posts"."title", "posts"."body", "posts"."published", "posts"."created_at"::text, ` +
+  `array_to_json(ARRAY(SELECT json_build_array("comments"."id", "comments"."post_id", "comments"."author", "comments"."body", "comments"."created_at"::text) ` +
+  `FROM "comments" WHERE "comments"."post_id" = "posts"."id" ORDER BY "id"))) FROM "posts" WHERE "posts"."user_id" = "users"."id" ORDER BY "id")) AS "posts"`;
+const JSON_PRELOAD = (c: PreloadCase) =>
+  `SELECT ${USER_COLUMNS}, ${JSON_POSTS} FROM "users"${ROOT_WHERE[c]} ORDER BY "id"${ROOT_LIMIT[c]}`;
+const parseTimestamptz = pg.types.getTypeParser(1184) as (text: string) => Date;
 
 // The floor runs the statements closql prints for the same calls (closqlCells below).
 const JOIN_SQL =
@@ -183,6 +196,8 @@ interface Contender {
   readonly label: string;
   readonly run: Run;
   readonly pool: pg.Pool;
+  /** closql only: the statements one call runs (checked against the floor's before timing). */
+  readonly statementsOf?: (i: number) => Promise<string[]>;
   /** Filled in once connected: the socket (bytes on the wire) and the backend's pid (its CPU). */
   socket?: Socket;
   backendPid?: number;
@@ -193,6 +208,8 @@ interface Workload {
   readonly title: string;
   /** The floor's statements, printed in the results. */
   readonly sql: readonly string[];
+  /** The statements closql must run for the workload (the floor's); default: sql. */
+  readonly floorSql?: readonly string[];
   readonly contenders: Contender[];
 }
 
@@ -234,8 +251,8 @@ async function preloadBatched(pool: pg.Pool, c: PreloadCase, i: number): Promise
 }
 
 /** Strategy 2: one statement; pg parses the json column, the arrays become the same objects. */
-async function preloadJsonAgg(pool: pg.Pool, c: PreloadCase, i: number): Promise<User[]> {
-  const rows = await query(pool, `rel_json_${c}`, JSON_AGG(c), rootValues(c, i));
+async function preloadJson(pool: pg.Pool, c: PreloadCase, i: number): Promise<User[]> {
+  const rows = await query(pool, `rel_json_${c}`, JSON_PRELOAD(c), rootValues(c, i));
   return rows.map((r) => ({
     id: r[0] as number,
     email: r[1] as string,
@@ -247,13 +264,13 @@ async function preloadJsonAgg(pool: pg.Pool, c: PreloadCase, i: number): Promise
       title: p[2] as string,
       body: p[3] as string,
       published: p[4] as boolean,
-      createdAt: new Date(p[5] as string),
+      createdAt: parseTimestamptz(p[5] as string),
       comments: (p[6] as unknown[][]).map((k) => ({
         id: k[0] as number,
         postId: k[1] as number,
         author: k[2] as string,
         body: k[3] as string,
-        createdAt: new Date(k[4] as string),
+        createdAt: parseTimestamptz(k[4] as string),
       })),
     })),
   }));
@@ -277,10 +294,22 @@ function drizzlePreload(pool: pg.Pool, c: PreloadCase): Run {
               with: { posts },
             })
             .prepare("drizzle_rel_ten")
-        : db.query.users
-            .findMany({ where: eq(users.id, sql.placeholder("id")), orderBy: [asc(users.id)], with: { posts } })
-            .prepare("drizzle_rel_one");
-  return (i) => prepared.execute(c === "all" ? {} : c === "ten" ? { ids: tenIds(i) } : { id: oneId(i) });
+        : c === "five"
+          ? db.query.users
+              .findMany({
+                where: gt(users.id, sql.placeholder("after")),
+                orderBy: [asc(users.id)],
+                limit: 5,
+                with: { posts },
+              })
+              .prepare("drizzle_rel_five")
+          : db.query.users
+              .findMany({ where: eq(users.id, sql.placeholder("id")), orderBy: [asc(users.id)], with: { posts } })
+              .prepare("drizzle_rel_one");
+  return (i) =>
+    prepared.execute(
+      c === "all" ? {} : c === "ten" ? { ids: tenIds(i) } : c === "five" ? { after: fiveAfter(i) } : { id: oneId(i) },
+    );
 }
 
 function kyselyPreload(pool: pg.Pool, c: PreloadCase): { run: Run; close: () => Promise<void> } {
@@ -316,6 +345,7 @@ function kyselyPreload(pool: pg.Pool, c: PreloadCase): { run: Run; close: () => 
       .orderBy("users.id");
     if (c === "ten") q = q.where("users.id", "in", tenIds(i));
     if (c === "one") q = q.where("users.id", "=", oneId(i));
+    if (c === "five") q = q.where("users.id", ">", fiveAfter(i)).limit(5);
     return q;
   };
   // jsonArrayFrom's rows are plain JSON (snake_case keys, timestamps as text): map them as a user would.
@@ -463,9 +493,12 @@ function kyselyNorthwind(pool: pg.Pool) {
  * Each result must equal the floor's (checked before timing). For a fair floor, set the floor's SQL
  * texts above (BATCHED, JOIN_SQL, AGGREGATE_SQL) to the statements closql prints for the same calls.
  */
-function closqlCells(pools: { rel: () => pg.Pool; northwind: () => pg.Pool }): Partial<Record<WorkloadKey, Run>> {
-  const nw = connect({ schema: nwSchema, pool: pools.northwind() });
-  const rel = connect({ schema: relSchema, pool: pools.rel() });
+function closqlCells(
+  pools: { rel: () => pg.Pool; northwind: () => pg.Pool },
+  onQuery?: (e: { sql: string }) => void,
+): Partial<Record<WorkloadKey, Run>> {
+  const nw = connect({ schema: nwSchema, pool: pools.northwind(), onQuery });
+  const rel = connect({ schema: relSchema, pool: pools.rel(), onQuery });
   return {
     "preload-all": () =>
       rel.users
@@ -478,6 +511,16 @@ function closqlCells(pools: { rel: () => pg.Pool; northwind: () => pg.Pool }): P
       return rel.users
         .where((u) => ids.includes(u.id))
         .orderBy((u) => u.id)
+        .preload("posts", { orderBy: (p) => p.id })
+        .preload("posts.comments", { orderBy: (c) => c.id })
+        .all();
+    },
+    "preload-five": (i) => {
+      const after = fiveAfter(i);
+      return rel.users
+        .where((u) => u.id > after)
+        .orderBy((u) => u.id)
+        .limit(5)
         .preload("posts", { orderBy: (p) => p.id })
         .preload("posts.comments", { orderBy: (c) => c.id })
         .all();
@@ -536,18 +579,28 @@ function workloads(closeAll: (() => Promise<void>)[]): Workload[] {
   // closql runs on its own pools (one connection each), the ones its contender measures.
   const closqlPools = { rel: rel(), northwind: northwind() };
   const closql = closqlCells({ rel: () => closqlPools.rel, northwind: () => closqlPools.northwind });
+  // The same cells on other pools with onQuery (not timed): the statements closql runs, which the
+  // cross-check compares with the floor's.
+  const seen: string[] = [];
+  const observed = closqlCells({ rel, northwind }, (e) => seen.push(e.sql));
   const closqlContender = (key: WorkloadKey, pool: () => pg.Pool): Contender[] => {
     const run = closql[key];
     const own = pool === rel ? closqlPools.rel : closqlPools.northwind;
-    return run ? [{ key: "closql", label: "closql", run, pool: own }] : [];
+    const statementsOf = async (i: number) => {
+      seen.length = 0;
+      await observed[key]!(i);
+      return [...seen];
+    };
+    return run ? [{ key: "closql", label: "closql", run, pool: own, statementsOf }] : [];
   };
   const list: Workload[] = [];
   const caseTitle: Record<PreloadCase, string> = {
     all: `preload users → posts → comments, all ${USERS.toLocaleString("en-US")} users`,
     ten: "preload users → posts → comments, 10 users by id list",
+    five: "preload users → posts → comments, 5 users by a literal limit",
     one: "preload users → posts → comments, one user by id",
   };
-  for (const c of ["all", "ten", "one"] as const) {
+  for (const c of ["all", "ten", "five", "one"] as const) {
     const batchedPool = rel();
     const jsonPool = rel();
     const drizzlePool = rel();
@@ -555,32 +608,37 @@ function workloads(closeAll: (() => Promise<void>)[]): Workload[] {
     const kysely = kyselyPreload(kyselyPool, c);
     closeAll.push(kysely.close);
     const key: WorkloadKey = `preload-${c}`;
+    const batched: Contender = {
+      key: "batched",
+      label: "raw pg, batched `= ANY($1)`, 3 statements",
+      run: (i) => preloadBatched(batchedPool, c, i),
+      pool: batchedPool,
+    };
+    const json: Contender = {
+      key: "json",
+      label: "raw pg, json (closql's statement), 1 statement",
+      run: (i) => preloadJson(jsonPool, c, i),
+      pool: jsonPool,
+    };
     list.push({
       key,
       title: caseTitle[c],
-      sql: [BATCHED.users(c), BATCHED.posts, BATCHED.comments, JSON_AGG(c)],
-      contenders: [
-        {
-          key: "batched",
-          label: "raw pg, batched `= ANY($1)`, 3 statements (floor)",
-          run: (i) => preloadBatched(batchedPool, c, i),
-          pool: batchedPool,
-        },
-        {
-          key: "json_agg",
-          label: "raw pg, json_agg LATERAL, 1 statement",
-          run: (i) => preloadJsonAgg(jsonPool, c, i),
-          pool: jsonPool,
-        },
-        ...closqlContender(key, rel),
-        {
-          key: "drizzle",
-          label: "drizzle-orm query.users.findMany({ with }), prepared",
-          run: drizzlePreload(drizzlePool, c),
-          pool: drizzlePool,
-        },
-        { key: "kysely", label: "kysely jsonArrayFrom", run: kysely.run, pool: kyselyPool },
-      ],
+      sql: [BATCHED.users(c), BATCHED.posts, BATCHED.comments, JSON_PRELOAD(c)],
+      floorSql: CLOSQL_STRATEGY[c] === "json" ? [JSON_PRELOAD(c)] : [BATCHED.users(c), BATCHED.posts, BATCHED.comments],
+      // The floor is raw pg running the strategy closql picks for the case; the other strategy next.
+      contenders: [batched, json]
+        .sort((a, b) => (a.key === CLOSQL_STRATEGY[c] ? -1 : b.key === CLOSQL_STRATEGY[c] ? 1 : 0))
+        .map((x, j) => ({ ...x, label: j === 0 ? `${x.label} (floor)` : x.label }))
+        .concat([
+          ...closqlContender(key, rel),
+          {
+            key: "drizzle",
+            label: "drizzle-orm query.users.findMany({ with }), prepared",
+            run: drizzlePreload(drizzlePool, c),
+            pool: drizzlePool,
+          },
+          { key: "kysely", label: "kysely jsonArrayFrom", run: kysely.run, pool: kyselyPool },
+        ]),
     });
   }
   const floorJoin = northwind();
@@ -682,6 +740,10 @@ async function crossCheck(w: Workload): Promise<string> {
   for (const i of samples) {
     const expected = canonical(await w.contenders[0].run(i));
     for (const c of w.contenders.slice(1)) {
+      if (c.statementsOf) {
+        const statements = await c.statementsOf(i);
+        assert.deepEqual(statements, w.floorSql ?? w.sql, `${w.key}: closql's statements are not the floor's`);
+      }
       const got = canonical(await c.run(i));
       if (got !== expected)
         throw new Error(
@@ -881,19 +943,20 @@ function strategyVerdict(results: WorkloadResult[]): string[] {
     .filter((w) => w.key.startsWith("preload-"))
     .map((w) => {
       const b = w.results.find((r) => r.key === "batched")!;
-      const j = w.results.find((r) => r.key === "json_agg")!;
+      const j = w.results.find((r) => r.key === "json")!;
+      const ratio = j.medianMs / b.medianMs;
       const faster =
-        Math.abs(j.timeToFloor - 1) < 0.05
+        Math.abs(ratio - 1) < 0.05
           ? "neither is clearly faster (within 5%)"
-          : `**${j.timeToFloor < 1 ? "json_agg" : "batched"}** is faster`;
+          : `**${ratio < 1 ? "json" : "batched"}** is faster`;
       const cpu = (r: ContenderResult) => r.clientCpuMicros + (r.serverCpuMicros ?? 0);
       return (
-        `- **${w.title}**: json_agg takes ${j.timeToFloor.toFixed(2)}× batched's time ` +
+        `- **${w.title}** (closql: ${CLOSQL_STRATEGY[w.key.slice("preload-".length) as PreloadCase]}): json takes ${ratio.toFixed(2)}× batched's time ` +
         `(${fmt(j.medianMs, 3)} vs ${fmt(b.medianMs, 3)} ms), ${(j.clientCpuMicros / b.clientCpuMicros).toFixed(2)}× its node CPU, ` +
         (j.serverCpuMicros !== null && b.serverCpuMicros !== null
           ? `${(j.serverCpuMicros / b.serverCpuMicros).toFixed(2)}× its PostgreSQL CPU (${(cpu(j) / cpu(b)).toFixed(2)}× the sum), `
           : "") +
-        `${j.bytesToFloor.toFixed(2)}× its bytes (${fmt(j.kibPerOp, 1)} vs ${fmt(b.kibPerOp, 1)} KiB): ${faster} here.`
+        `${(j.kibPerOp / b.kibPerOp).toFixed(2)}× its bytes (${fmt(j.kibPerOp, 1)} vs ${fmt(b.kibPerOp, 1)} KiB): ${faster} here.`
       );
     });
 }
@@ -922,13 +985,13 @@ function markdown(
     "",
     `Data: ${fmt(USERS)} users × ${POSTS_PER_USER} posts × ${COMMENTS_PER_POST} comments in \`${REL_SCHEMA}\` (seeded in ${setup.relSeconds.toFixed(1)} s; a post ~130 bytes of text, a comment ~45), and Northwind (\`test/fixtures/northwind.sql\`, ~3,300 rows) in \`${NW_SCHEMA}\` (loaded in ${setup.northwindSeconds.toFixed(1)} s). Every contender's result is checked equal to the floor's (the same nested objects, Dates included) before timing.`,
     "",
-    "closql preloads with the batched strategy (one statement per relation, `= ANY($1)`); its cells are the calls in `closqlCells` (`bench/src/relations.ts`), and the floor runs the SQL closql prints for them.",
+    'closql picks a preload strategy per query at build time (`packages/transformer/src/print/preload-strategy.ts`): a read known to return at most 5 rows (first/one, a where on the primary key or a unique column, a literal limit ≤ 5) loads its relations in its own statement ("json": correlated `array_to_json(ARRAY(SELECT json_build_array(…)))` subqueries), any other read one statement per relation after it ("batched", `= ANY($1)`). Its cells are the calls in `closqlCells` (`bench/src/relations.ts`); each preload case\'s floor is raw pg running the statements of the strategy closql picks for it (checked against closql\'s `onQuery` before timing), the other strategy\'s raw statements next to it.',
     "",
     "## Preload strategies",
     "",
     ...strategyVerdict(results),
     "",
-    "Why, by mechanism: batched costs one round trip per level (3 here, sequential: each level needs the keys of the one above), and pg parses every child row as its own DataRow, so the client does the most work; json_agg costs one round trip, but the server builds the JSON (its CPU grows with the result) and the client parses one JSON text per parent. On the wire they are close once the JSON holds arrays (no key names) — kysely's `jsonArrayFrom` builds objects, whose repeated keys cost about a third more bytes.",
+    "Why, by mechanism: batched costs one round trip per level (3 here, sequential: each level needs the keys of the one above), and pg parses every child row as its own DataRow, so the client does the most work; json costs one round trip, but the server builds the JSON (its CPU grows with the result: 2–5× batched's) and the client parses one JSON text per parent. On this 2-core machine the client and the server share the cores, so the server's extra work shows in the time as soon as the result is more than a few parents' worth: json wins clearly for one parent, breaks even around 5, and loses from about 10 parents on (less clearly at 10, where the figures swing with the load). Hence closql's bound of 5 rows, known at build time. On the wire they are close once the JSON holds arrays (no key names) — kysely's `jsonArrayFrom` builds objects, whose repeated keys cost about a third more bytes.",
     "",
     ...results.flatMap((w) => [
       `## ${w.title}`,
@@ -952,7 +1015,7 @@ function markdown(
     "",
     "- One pg connection per contender (a pool of one, never closed for idleness), reached through `search_path`; named prepared statements for raw pg and drizzle (`.prepare()`); kysely has none.",
     '- "ms/op" is the median over rounds of the mean time per call; "time × floor" the median over rounds of the ratio to the floor\'s time in the same round. "node CPU" is this process\'s CPU time per call (building the statement, pg\'s parsing, mapping and grouping), "PG CPU" the contender\'s PostgreSQL backend\'s (`/proc/<pid>/schedstat`; n/a when the server is not local); "CPU × floor" is their sum relative to the floor\'s. "KiB/op" is what crossed the contender\'s socket per call, both directions (the protocol\'s bytes: statements, parameters, row descriptions and data).',
-    "- Batched: `users`, then `posts WHERE user_id = ANY($1)` with the users' ids, then `comments WHERE post_id = ANY($1)` with the posts' ids; rows in `rowMode: \"array\"`, children grouped under their parents with a Map. json_agg: one statement with a `LEFT JOIN LATERAL (SELECT coalesce(json_agg(json_build_array(…) ORDER BY id), '[]'))` per level (arrays, not objects, as drizzle does: no key names on the wire); timestamps inside JSON are text, turned into Dates.",
+    "- Batched: `users`, then `posts WHERE user_id = ANY($1)` with the users' ids, then `comments WHERE post_id = ANY($1)` with the posts' ids; rows in `rowMode: \"array\"`, children grouped under their parents with a Map. json: closql's one statement, each level `array_to_json(ARRAY(SELECT json_build_array(…) FROM … WHERE <parent key> ORDER BY id))` (arrays, not objects: no key names on the wire); timestamps inside the JSON are their text output, parsed by pg's timestamptz parser.",
     "",
     "Environment:",
     "",
@@ -979,7 +1042,9 @@ async function main() {
     console.log(
       `seeded in ${setup.relSeconds.toFixed(1)} s, Northwind loaded in ${setup.northwindSeconds.toFixed(1)} s`,
     );
-    const list = workloads(closeAll);
+    // BENCH_ONLY=preload-ten,join: run only those workloads.
+    const only = process.env.BENCH_ONLY?.split(",");
+    const list = workloads(closeAll).filter((w) => !only || only.includes(w.key));
     for (const w of list) for (const c of w.contenders) await connectContender(c);
     const results: WorkloadResult[] = [];
     for (const w of list) {

@@ -150,7 +150,7 @@ async function getUser(db: ServiceDb, request: Request): Promise<Reply> {
   return { status: 200, body: user };
 }
 
-/** A user and its posts in id order, or undefined: two constant statements (the user, then its posts). */
+/** A user and its posts in id order, or undefined: one constant statement (a read by key loads its relations in it). */
 export async function userWithPosts(db: ServiceDb, id: number): Promise<(User & { posts: Post[] }) | undefined> {
   return db.users
     .where((u) => u.id === id)

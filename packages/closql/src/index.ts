@@ -73,6 +73,7 @@ export { decode as $decode } from "./runtime/decode";
 export { like as $like } from "./runtime/like";
 export { bind as $bind } from "./runtime/bind";
 export { encode as $encode } from "./runtime/encode";
+export * as $preload from "./runtime/preload-json";
 export { streamRows as $streamRows, DEFAULT_BATCH_SIZE } from "./runtime/stream";
 export type { StreamOptions } from "./runtime/stream";
 export { snakeCase, quoteIdent, quoteLiteral } from "./sql/identifiers";

@@ -17,6 +17,8 @@ import { printStep } from "./print/steps";
 import { checkChainShape, stepScopes } from "./lower/chain-shape";
 import type { RowSource } from "./lower/context";
 import { mergePreloads, printPreloads, PrintedPreload } from "./print/preload";
+import { printJsonPreloads } from "./print/preload-json";
+import { preloadStrategy } from "./print/preload-strategy";
 import { callName as preloadCallName } from "./emit/preload";
 
 export interface TransformOptions {
@@ -130,7 +132,11 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
           if (write) return compileWrite(chain, sqlSteps, write);
           if (!chain.terminal || !chain.rootIsTable)
             return emitFragments(out, chain, steps, visitExpression, emitOptions);
-          const read = printRead(chain.table, sqlSteps, chain.terminal.method.kind as ReadKind);
+          const kind = chain.terminal.method.kind as ReadKind;
+          // The relations: in the read's own statement for few rows, else one statement per level.
+          const strategy = merged && preloadStrategy(chain.table, lowered as LoweredStep[], kind, merged);
+          const json = strategy === "json" ? printJsonPreloads(merged!, chain.table) : undefined;
+          const read = printRead(chain.table, sqlSteps, kind, json?.columns);
           const source = out.sourceOf(chain.terminal.call);
           host.onStatement?.({
             source,
@@ -139,10 +145,20 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
             params: paramTypes(read.params),
             node: chain.terminal.call,
           });
-          const printed = merged && printPreloads(merged);
+          const printed = strategy === "batched" ? printPreloads(merged!) : undefined;
           if (printed) reportPreloadStatements(printed);
           // emit
-          return emitStaticRead(out, chain, sqlSteps, read, source, visitExpression, emitOptions, printed);
+          return emitStaticRead(
+            out,
+            chain,
+            sqlSteps,
+            read,
+            source,
+            visitExpression,
+            emitOptions,
+            printed,
+            json?.relations,
+          );
         },
         failures,
       );

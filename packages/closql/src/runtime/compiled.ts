@@ -21,7 +21,8 @@ export interface CompiledRead {
 /**
  * One relation to load into the rows of its parent level, compiled at build time. Strategy
  * "batched": one statement per relation, taking every parent key as one array parameter (`$1`),
- * whatever the number of parents; its result rows are grouped by key into the parents.
+ * whatever the number of parents; its result rows are grouped by key into the parents. (A read of few
+ * rows loads its relations in its own statement instead, decoded by its row mapper: preload-json.ts.)
  */
 export interface CompiledPreload {
   readonly strategy: "batched";

@@ -1,4 +1,4 @@
-import type { Fragment } from "./fragment";
+import { Fragment, StatementBuilder } from "./fragment";
 import { assembleSelect, ReadKind, SelectParts, selectFragment } from "./select-statement";
 
 /**
@@ -96,6 +96,11 @@ export function foldRead<P, M>(
   whole: WholeRow<M>,
   steps: readonly FoldStep<P, M>[],
   kind: ReadKind,
+  /**
+   * Columns the outermost SELECT adds after the whole row (relations loaded in the read's own
+   * statement, print/preload-json.ts): computed for the rows the read returns, not inside subqueries.
+   */
+  extraColumns?: Fragment<P>,
 ): { text: string; params: P[]; map: M } {
   const wholeColumns: Fragment<P> = { sql: [whole.columns], refs: [], params: [] };
   const layer = (source: string | Fragment<P>): Fold<P, M>["parts"] => ({
@@ -113,7 +118,9 @@ export function foldRead<P, M>(
       fold.parts = layer(subquery(selectFragment(fold.parts), from));
     FOLD[step.kind](fold, step);
   }
-  const { text, params } = assembleSelect({ ...fold.parts, columns: fold.projection?.columns ?? wholeColumns }, kind);
+  let columns = fold.projection?.columns ?? wholeColumns;
+  if (extraColumns) columns = new StatementBuilder<P>().appendJoined([columns, extraColumns], ", ").fragment();
+  const { text, params } = assembleSelect({ ...fold.parts, columns }, kind);
   return { text, params, map: fold.projection?.map ?? whole.map };
 }
 

@@ -8,7 +8,8 @@ import { bindingExpression } from "./bindings";
 import type { FileEmitter } from "./file-emitter";
 import { mapperExpression } from "./mapper";
 import { printPreloads, PrintedPreload } from "../print/preload";
-import { preloadPlan } from "./preload";
+import { jsonRelationFields, preloadPlan } from "./preload";
+import type { JsonPreload } from "../print/preload-json";
 
 /** Turns a kept expression (a chain's root, a bound value) into output, compiling queries inside it. */
 export type VisitExpression = (e: ts.Expression) => ts.Expression;
@@ -31,18 +32,21 @@ export function emitStaticRead(
   visit: VisitExpression,
   options: EmitOptions,
   preloads?: readonly PrintedPreload[],
+  /** Relations loaded inside the read's statement (strategy "json"): its last columns. */
+  jsonPreloads: readonly JsonPreload[] = [],
 ): ts.Expression {
   const f = out.f;
   // The root first: queries nested in it are hoisted before this one, as they run before it.
   const root = visit(chain.root);
   const counted = read.kind === "count" || read.kind === "exists";
   const preload = preloads && preloadPlan(out, preloads);
+  const relations = jsonRelationFields(out, jsonPreloads);
   const compiled = out.hoist(
     "q",
     out.objectLiteral({
       text: f.createStringLiteral(read.text),
       kind: f.createStringLiteral(read.kind),
-      map: counted ? undefined : mapperExpression(f, read.fields, out.runtime),
+      map: counted ? undefined : mapperExpression(f, read.fields, out.runtime, 0, relations),
       source: f.createStringLiteral(source),
       name: f.createStringLiteral(statementName(read.text)),
       preload: preload?.plan,

@@ -13,6 +13,8 @@ export function mapperExpression(
   runtime: ts.Identifier,
   /** Where the fields' columns start (a preload's key may come first). */
   offset = 0,
+  /** Relations loaded in the same row (preload strategy "json"): each reads the next column with its decoder. */
+  relations: readonly { readonly key: string; readonly decoder: ts.Expression }[] = [],
 ): ts.ArrowFunction {
   const r = f.createIdentifier("r");
   let next = offset;
@@ -50,12 +52,24 @@ export function mapperExpression(
     }
     return value;
   };
+  const withRelations = (row: ts.ObjectLiteralExpression): ts.ObjectLiteralExpression =>
+    relations.length === 0
+      ? row
+      : f.createObjectLiteralExpression([
+          ...row.properties,
+          ...relations.map((r) =>
+            f.createPropertyAssignment(
+              /^[A-Za-z_$][\w$]*$/.test(r.key) ? f.createIdentifier(r.key) : f.createStringLiteral(r.key),
+              f.createCallExpression(r.decoder, undefined, [column(next++)]),
+            ),
+          ),
+        ]);
   return f.createArrowFunction(
     undefined,
     undefined,
     [f.createParameterDeclaration(undefined, undefined, r)],
     undefined,
     f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
-    f.createParenthesizedExpression(objectOf(fields)),
+    f.createParenthesizedExpression(withRelations(objectOf(fields))),
   );
 }

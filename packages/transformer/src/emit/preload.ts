@@ -2,8 +2,10 @@ import ts from "typescript";
 import { statementName } from "closql/sql";
 import type { Binding } from "../ir/binding";
 import type { PrintedPreload } from "../print/preload";
+import type { JsonPreload } from "../print/preload-json";
 import type { FileEmitter } from "./file-emitter";
 import { mapperExpression } from "./mapper";
+import { callHelper } from "./runtime";
 
 /**
  * A preload plan as code: an array of `CompiledPreload` objects (closql's runtime type), each with
@@ -43,4 +45,28 @@ export function preloadPlan(
 /** `.preload` of the call (a chain's call starts where the chain does, lines above). */
 export function callName(call: ts.CallExpression): ts.Node {
   return ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call;
+}
+
+/**
+ * Preload strategy "json": each relation's decoder, hoisted once per query
+ * (`$preload.jsonRelation(many, [index, oid, …], rowMapper)`), for the row mapper of the level above
+ * to call on the relation's column. The nested relations' decoders are hoisted first.
+ */
+export function jsonRelationFields(
+  out: FileEmitter,
+  relations: readonly JsonPreload[],
+): { key: string; decoder: ts.Expression }[] {
+  const f = out.f;
+  return relations.map((r) => {
+    const map = mapperExpression(f, r.fields, out.runtime, 0, jsonRelationFields(out, r.children));
+    const decoder = out.hoist(
+      "j",
+      callHelper(f, out.runtime, "$preload.jsonRelation", [
+        r.many ? f.createTrue() : f.createFalse(),
+        f.createArrayLiteralExpression(r.textColumns.map((n) => f.createNumericLiteral(n))),
+        map,
+      ]),
+    );
+    return { key: r.node.relation.name, decoder };
+  });
 }

@@ -14,7 +14,10 @@ type HelperPaths<T, Prefix extends string> = {
  * The runtime helpers, read from closql's own exports: a misspelt helper fails closql's build
  * instead of a user's query at run time.
  */
-export type RuntimeHelper = HelperPaths<Pick<typeof closql, "$bind" | "$like" | "$decode" | "$encode">, "">;
+export type RuntimeHelper = HelperPaths<
+  Pick<typeof closql, "$bind" | "$like" | "$decode" | "$encode" | "$preload">,
+  ""
+>;
 
 /** `<runtime>.$bind.int.floor(args…)`: a call of a runtime helper through the file's closql import. */
 export function callHelper(
