@@ -15,6 +15,7 @@ import { SchemaReader } from "./recognize/schema";
 import { printRead } from "./print/statement";
 import { printStep } from "./print/steps";
 import { checkChainShape, stepScopes } from "./lower/chain-shape";
+import { alignDistinctOrder } from "./lower/distinct-order";
 import type { RowSource } from "./lower/context";
 import { mergePreloads, printPreloads, PrintedPreload } from "./print/preload";
 import { printJsonPreloads } from "./print/preload-json";
@@ -101,13 +102,15 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       // lower: every step, so every refusal of the chain is reported in this build.
       const failures: ts.Diagnostic[] = [];
       const scopes = guard(chain.root, () => stepScopes(chain, schema, checker), failures);
-      const lowered: (LoweredStep | undefined)[] = [];
+      let lowered: (LoweredStep | undefined)[] = [];
       if (scopes)
         chain.steps.forEach((step, i) => {
           const earlier = chain.steps.slice(0, i).map((s, j) => ({ call: s.call, lowered: lowered[j] }));
           lowered.push(guard(step.call, () => lowerStep(chain, i, scopes[i], earlier), failures));
         });
       if (failures.length === 0) guard(node, () => checkChainShape(chain, lowered as LoweredStep[], checker), failures);
+      if (failures.length === 0)
+        lowered = guard(node, () => alignDistinctOrder(lowered as LoweredStep[]), failures) ?? lowered;
       const terminal = chain.terminal;
       const write =
         terminal?.method.role === "write"

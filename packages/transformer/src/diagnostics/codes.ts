@@ -191,6 +191,16 @@ export const DIAGNOSTICS = {
     summary: "a column read beside aggregates without `groupBy` (no group gives it one value)",
     example: `.select((u) => ({ n: count(), name: u.name }))`,
   },
+  distinctOrder: {
+    code: 91064,
+    summary: "`orderBy` on a `distinct` query by a value it does not select (or that reads a captured value)",
+    example: `.distinct().orderBy((u) => u.age).select((u) => ({ name: u.name }))`,
+  },
+  aggregateCount: {
+    code: 91065,
+    summary: "`.count()` or `.exists()` of a query whose aggregates make one row of the whole result (no `groupBy`)",
+    example: `db.users.select((u) => ({ n: count() })).count()`,
+  },
   relationPath: {
     code: 91070,
     summary: "a `preload` path that is not a string literal, or names no relation of its table",

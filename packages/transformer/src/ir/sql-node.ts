@@ -58,7 +58,12 @@ export type SqlNode =
    */
   | { readonly kind: "exists"; readonly from: string; readonly where: SqlNode }
   /** A select-list entry: `expression AS "name"`. */
-  | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string };
+  | { readonly kind: "alias"; readonly operand: SqlNode; readonly name: string }
+  /**
+   * `(SELECT operand)`: a scalar subquery of the operand alone. An aggregate in it whose argument
+   * reads the outer row still belongs to the outer query; its result has no explicit collation.
+   */
+  | { readonly kind: "scalar"; readonly operand: SqlNode };
 
 export const TRUE: SqlNode = { kind: "literal", sql: "TRUE" };
 export const FALSE: SqlNode = { kind: "literal", sql: "FALSE" };
@@ -164,9 +169,12 @@ export type LetKey = { readonly let: true };
  * computed once in a `let`, so SQL grows linearly however deeply lowering nests.
  */
 export function share(values: readonly SqlNode[], build: (...refs: SqlNode[]) => SqlNode): SqlNode {
-  if (values.every(isSmall)) return build(...values);
+  // A value holding an aggregate is repeated: in the `let`'s subquery an aggregate would belong to
+  // that subquery's one row (`count(*)`) or read columns the outer GROUP BY does not provide.
+  const repeated = (v: SqlNode) => isSmall(v) || holdsAggregate(v);
+  if (values.every(repeated)) return build(...values);
   const key: LetKey = { let: true };
-  const refs = values.map((v, index) => (isSmall(v) ? v : ({ kind: "ref", key, index } as SqlNode)));
+  const refs = values.map((v, index) => (repeated(v) ? v : ({ kind: "ref", key, index } as SqlNode)));
   const body = build(...refs);
   const uses = new Map<number, number>();
   visitNodes(body, (n) => {
@@ -180,6 +188,11 @@ export function share(values: readonly SqlNode[], build: (...refs: SqlNode[]) =>
     return at < 0 ? values[n.index] : { kind: "ref", key, index: at };
   });
   return shared.length === 0 ? inlined : { kind: "let", key, values: shared.map((i) => values[i]), body: inlined };
+}
+
+/** Whether the tree reads a column. */
+export function readsColumn(n: SqlNode): boolean {
+  return columnsOf(n).length > 0;
 }
 
 /** The tree with each column replaced by what `replace` gives for it (keyset pagination's cursor keys). */
@@ -241,6 +254,7 @@ function mapChildren(n: SqlNode, f: (c: SqlNode) => SqlNode): SqlNode {
     case "extract":
     case "alias":
     case "sort":
+    case "scalar":
       return { ...n, operand: f(n.operand) } as SqlNode;
     default:
       return n;
@@ -248,6 +262,17 @@ function mapChildren(n: SqlNode, f: (c: SqlNode) => SqlNode): SqlNode {
 }
 
 /** Cheap enough to repeat: at most a few nodes. */
+/** The aggregate functions closql's markers print (aggregates.ts). */
+const AGGREGATE_FUNCTIONS = new Set(["count", "sum", "avg", "min", "max"]);
+
+function holdsAggregate(n: SqlNode): boolean {
+  let found = false;
+  visitNodes(n, (c) => {
+    if (c.kind === "call" && AGGREGATE_FUNCTIONS.has(c.name)) found = true;
+  });
+  return found;
+}
+
 function isSmall(n: SqlNode): boolean {
   return weight(n, 6) <= 6;
 }

@@ -69,8 +69,11 @@ export function aggregateCall(cx: LoweringContext, e: ts.CallExpression, name: s
 }
 
 function aggregate(name: string, v: Value, type: Omit<ValueType, "nullable">): Value {
-  // Over no rows (an empty result, a group whose values are all NULL) every aggregate but count is NULL.
-  return { node: sql.call(name, v.node), type: { ...type, nullable: true } };
+  // Over no rows (an empty result, a group whose values are all NULL) every aggregate but count is
+  // NULL, and that NULL is JavaScript's null whatever the argument's NULLs stood for (`min(p?.name)`
+  // is null, not undefined, where no post matched); nor is the result a JSON path or narrowed.
+  const { absent: _absent, jsonPath: _jsonPath, narrowed: _narrowed, ...result } = type;
+  return { node: sql.call(name, v.node), type: { ...result, nullable: true } };
 }
 
 function numeric(v: Value, name: string, at: ts.CallExpression): Value {
@@ -97,7 +100,12 @@ function extreme(name: "min" | "max", v: Value, at: ts.CallExpression): Value {
   if (t.kind === "string") {
     if (t.sqlType === "numeric" || t.sqlType === "date") return aggregate(name, v, t);
     const ordered = codeUnitOrder(textValue(v));
-    return aggregate(name, ordered, { ...t, sqlType: "text" });
+    const extreme = aggregate(name, ordered, { ...t, sqlType: "text" });
+    // PostgreSQL carries the explicit COLLATE "C" out of min()/max() into every expression using
+    // the result, where it clashes with another explicit collation (toLowerCase()'s ICU one:
+    // "collation mismatch"). A scalar subquery's result has none; the aggregate, reading the outer
+    // row, still belongs to the outer query (a constant argument would not: it stays as it is).
+    return sql.readsColumn(v.node) ? { ...extreme, node: { kind: "scalar", operand: extreme.node } } : extreme;
   }
   throw new Refusal(
     "aggregateArgument",

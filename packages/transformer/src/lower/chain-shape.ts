@@ -82,6 +82,19 @@ export function checkChainShape(chain: Chain, steps: readonly LoweredStep[], che
         "E.g. `.select((u, p) => ({ name: u.name, title: p.title }))`, or `{ user: u, post: p }` for whole rows.",
       );
   }
+  // Aggregates without groupBy or having make exactly one row of the whole result (even of no rows):
+  // counting it, or asking whether it exists, would count the rows aggregated instead.
+  const grouping = chain.steps.some((s) => s.method.kind === "groupBy" || s.method.kind === "having");
+  if (terminal && (terminal.method.kind === "count" || terminal.method.kind === "exists") && !grouping) {
+    const aggregate = steps.find((s) => s.reads?.aggregate)?.reads?.aggregate;
+    if (aggregate)
+      throw new Refusal(
+        "aggregateCount",
+        terminal.call,
+        `.${terminal.method.kind}() of a query that aggregates the whole result: that result is always one row${terminal.method.kind === "count" ? ", so its count is 1" : ""}.`,
+        "Read the aggregate with `.one()`, or group it with `groupBy` to count the groups.",
+      );
+  }
   // Without groupBy, aggregates make one group of the whole result: a column beside them has no one value.
   if (chain.rootIsTable && !chain.steps.some((s) => s.method.kind === "groupBy")) {
     const aggregated = steps.some((s) => s.reads?.aggregate);

@@ -40,7 +40,8 @@ export function printSql(node: SqlNode): Fragment<Binding> {
       n.kind === "case" ||
       n.kind === "cast" ||
       n.kind === "extract" ||
-      n.kind === "exists";
+      n.kind === "exists" ||
+      n.kind === "scalar";
     if (atomic || n.kind === "and" || n.kind === "or") visit(n);
     else {
       emit("(");
@@ -181,6 +182,11 @@ export function printSql(node: SqlNode): Fragment<Binding> {
       case "collate":
         operand(n.operand);
         emit(` COLLATE "${n.collation}"`);
+        return;
+      case "scalar":
+        emit("(SELECT ");
+        visit(n.operand);
+        emit(")");
         return;
     }
   };

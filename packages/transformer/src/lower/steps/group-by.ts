@@ -6,7 +6,8 @@ import type { StepInput } from "../../recognize/methods";
 import { lowerCondition } from "../condition";
 import { LoweringContext } from "../context";
 import { closureBody, inlineClosure, skipParens } from "../syntax";
-import { lowerValue } from "../value";
+import { textValue } from "../strings";
+import { lowerValue, Value } from "../value";
 
 /**
  * `.groupBy(u => u.role)` or `.groupBy(u => [u.role, u.active])`: the keys, compared as SQL groups
@@ -27,10 +28,20 @@ export function lowerGroupBy(input: StepInput): LoweredStep {
       );
     const key = lowerValue(cx, k);
     if (key.row) throw new Refusal("joinShape", k, "a whole row is not a group key.", "Group by its key, e.g. `p.id`.");
-    return key.node;
+    return groupedValue(key).node;
   });
   if (nodes.length === 0) throw new Refusal("methodArguments", body, "groupBy() needs at least one key.");
   return { kind: "groupBy", nodes };
+}
+
+/**
+ * A value as GROUP BY and DISTINCT must compare it: as JavaScript's `===` (a `Map` key, a `Set`
+ * member) tells it from another. A numeric is a string in JavaScript, so "1.0" and "1.00" are two
+ * keys, where PostgreSQL's numeric equality makes them one group: it is grouped (and selected) as
+ * its text. The other types' SQL equality already agrees (doubles: NaN = NaN and -0 = 0, as in a Map).
+ */
+export function groupedValue(v: Value): Value {
+  return v.type.kind === "string" && v.type.sqlType === "numeric" ? textValue(v) : v;
 }
 
 /** `.having(g => count() > 2)`: the groups for which the closure is truthy. */

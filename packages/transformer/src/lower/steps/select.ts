@@ -13,6 +13,7 @@ import { toDouble } from "../numbers";
 import * as sql from "../../ir/sql-node";
 import { isJson } from "../../ir/value-type";
 import { lowerValue, Value } from "../value";
+import { groupedValue } from "./group-by";
 
 /** `.select(u => ({ key: expression, … }))`: one select-list entry and one row field per property. */
 export function lowerSelect(input: StepInput): LoweredStep {
@@ -28,18 +29,21 @@ export function lowerSelect(input: StepInput): LoweredStep {
     );
   }
   const cx = new LoweringContext(input.checker, closure, input.sources, { aggregates: true });
+  // Grouped or distinct rows compare each value as GROUP BY does (a numeric as its text).
+  const kinds = [...input.earlier.map((s) => s.lowered?.kind), ...input.later.map((s) => s.kind)];
+  const grouping = kinds.includes("groupBy") || kinds.includes("distinct");
   const nodes: SqlNode[] = [];
   const fields: OutputField[] = [];
   for (const p of object.properties) {
     const [key, expression] = property(p);
     const lowered = lowerValue(cx, expression);
     if (lowered.row) {
-      const row = wholeRowField(key, lowered.row, lowered.type.nullable);
+      const row = wholeRowField(key, lowered.row, lowered.type.nullable, grouping);
       nodes.push(...row.nodes);
       fields.push(row.field);
       continue;
     }
-    const v = projected(lowered);
+    const v = projected(grouping ? groupedValue(lowered) : lowered);
     const undefinedIfNull = absentIsUndefined(v, expression);
     // A JSON path reaches JavaScript as text: SQL NULL (a missing key) is undefined, 'null' is null.
     const jsonText = undefinedIfNull && isJson(v.type);
@@ -57,9 +61,17 @@ export function lowerSelect(input: StepInput): LoweredStep {
  * `{ post: p }`: a whole row as a nested object, read from its columns; a left-joined row that
  * matched nothing is `null` (its presence column is NULL).
  */
-function wholeRowField(key: string, source: RowSource, nullable: boolean): { nodes: SqlNode[]; field: OutputField } {
+function wholeRowField(
+  key: string,
+  source: RowSource,
+  nullable: boolean,
+  grouping: boolean,
+): { nodes: SqlNode[]; field: OutputField } {
   const columns = [...source.table.columns.values()];
-  const nodes = columns.map((c) => sql.column(c.name, source.qualifier));
+  const nodes = columns.map((c) => {
+    const column = sql.column(c.name, source.qualifier);
+    return grouping ? groupedValue({ node: column, type: columnType(c) }).node : column;
+  });
   const fields = columns.map((c) => ({ key: c.key, decoder: decoderFor(columnType(c)) }));
   const presence = nullable && source.optional ? columns.findIndex((c) => c.name === source.optional!.presence) : -1;
   return { nodes, field: { key, row: { fields, ...(presence >= 0 ? { presence } : {}) } } };
