@@ -15,10 +15,10 @@ import { summarize, type FuzzStats } from "./support/fuzz-runner";
  * "1.00", parents without children and children without parents. Each generated query is compiled by
  * the real transformer, every statement PREPAREd, and its rows compared with the same closures run
  * in JavaScript (test/support/fuzz-multi-reference.ts states the semantics); rows compare as
- * multisets where the order is not fully determined. Refusals are counted. FUZZ_MULTI_CASES /
+ * multisets where the order is not fully determined. Refusals are counted. FUZZ_MULTI_CASES (else FUZZ_CASES) /
  * FUZZ_SEED override the defaults.
  */
-const CASES = Number(process.env.FUZZ_MULTI_CASES ?? 300);
+const CASES = Number(process.env.FUZZ_MULTI_CASES ?? process.env.FUZZ_CASES ?? 300);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 const BATCH = 400;
 

@@ -54,6 +54,7 @@ const COLUMNS: Record<TableName, Col[]> = {
   mc: [...COMMON, { name: "pid", kind: "int", nullable: true }],
 };
 const READS_ROW = /\b[a-z]\??\.|\b(count|sum|avg|min|max)\(/;
+const READS_AGGREGATE = /\b(count|sum|avg|min|max)\(/;
 const ROW_TYPE: Record<TableName, string> = { mp: "Mp", mc: "Mc" };
 const ARRAY: Record<TableName, string> = { mp: "P", mc: "C" };
 
@@ -522,6 +523,8 @@ class Generator {
     const fields: { q: string; r: string }[] = keys.map((k) => ({ q: k.text, r: `A.keyField(g, ${sig} ${k.text})` }));
     const n = 1 + Math.floor(this.rand() * 3);
     for (let i = 0; i < n; i++) fields.push(this.aggField(ps, keys));
+    // Without groupBy, only an aggregate makes the whole result one group (constants alone are per row).
+    if (!grouped && !fields.some((f) => READS_AGGREGATE.test(f.q))) fields.push({ q: "count()", r: "A.count(g)" });
     let ordered: { q: string[]; r: string[]; specs: SortSpec[] } = { q: [], r: [], specs: [] };
     if (this.chance(0.5)) {
       const made: Agg[] = [];

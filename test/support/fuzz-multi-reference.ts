@@ -80,7 +80,7 @@ export function canonical(v: unknown): string {
 }
 
 /** Groups by `key` (one value or an array of them); without a key, the whole input is one group. */
-export function groups<T extends Tuple>(tuples: readonly T[], key: ((...t: T) => unknown) | null): T[][] {
+export function groups<T extends Tuple>(tuples: readonly T[], key: ((...t: NoInfer<T>) => unknown) | null): T[][] {
   if (key === null) return [[...tuples]];
   const map = new Map<string, T[]>();
   for (const t of tuples) {
@@ -93,11 +93,11 @@ export function groups<T extends Tuple>(tuples: readonly T[], key: ((...t: T) =>
 }
 
 /** A group key's value (every member of the group has it). */
-export function key<T extends Tuple, V>(g: readonly T[], f: (...t: T) => V): V {
+export function key<T extends Tuple, V>(g: readonly T[], f: (...t: NoInfer<T>) => V): V {
   return f(...g[0]);
 }
 /** A group key as a result field: the members' values, all equal as keys, may differ in spelling (0, -0). */
-export function keyField<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown): unknown {
+export function keyField<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown): unknown {
   return anyOf(g.map((t) => f(...t)));
 }
 
@@ -107,24 +107,24 @@ function anyOf(values: readonly unknown[]): unknown {
   return distinct.length === 1 ? distinct[0] : new AnyOf(distinct);
 }
 
-function present<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown): unknown[] {
+function present<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown): unknown[] {
   return g.map((t) => f(...t)).filter((v) => v !== null && v !== undefined);
 }
 
-export function count<T extends Tuple>(g: readonly T[], f?: (...t: T) => unknown): number {
+export function count<T extends Tuple>(g: readonly T[], f?: (...t: NoInfer<T>) => unknown): number {
   return f ? present(g, f).length : g.length;
 }
 
 export type NumberKind = "int" | "double" | "bigint" | "bn" | "numeric";
 
-export function sum<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, kind: "bigint"): bigint | null;
-export function sum<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, kind: "numeric"): string | null;
+export function sum<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: "bigint"): bigint | null;
+export function sum<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: "numeric"): string | null;
 export function sum<T extends Tuple>(
   g: readonly T[],
   f: (...t: T) => unknown,
   kind: "int" | "double" | "bn",
 ): number | null;
-export function sum<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, kind: NumberKind): unknown {
+export function sum<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: NumberKind): unknown {
   const xs = present(g, f);
   if (xs.length === 0) return null;
   if (kind === "bigint") return (xs as bigint[]).reduce((a, b) => a + b);
@@ -133,13 +133,13 @@ export function sum<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, k
   return (xs as number[]).reduce((a, b) => a + b);
 }
 
-export function avg<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, kind: "numeric"): string | null;
+export function avg<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: "numeric"): string | null;
 export function avg<T extends Tuple>(
   g: readonly T[],
   f: (...t: T) => unknown,
   kind: Exclude<NumberKind, "numeric">,
 ): number | null;
-export function avg<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, kind: NumberKind): unknown {
+export function avg<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: NumberKind): unknown {
   const xs = present(g, f);
   if (xs.length === 0) return null;
   if (kind === "numeric") {
@@ -152,10 +152,18 @@ export function avg<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, k
 }
 
 /** min/max in closql's order (see `compareValues`); `extremeField` when several values tie. */
-export function min<T extends Tuple, V>(g: readonly T[], f: (...t: T) => V, kind?: "numeric"): NonNullable<V> | null {
+export function min<T extends Tuple, V>(
+  g: readonly T[],
+  f: (...t: NoInfer<T>) => V,
+  kind?: "numeric",
+): NonNullable<V> | null {
   return extreme(g, f, -1, kind) as NonNullable<V> | null;
 }
-export function max<T extends Tuple, V>(g: readonly T[], f: (...t: T) => V, kind?: "numeric"): NonNullable<V> | null {
+export function max<T extends Tuple, V>(
+  g: readonly T[],
+  f: (...t: NoInfer<T>) => V,
+  kind?: "numeric",
+): NonNullable<V> | null {
   return extreme(g, f, 1, kind) as NonNullable<V> | null;
 }
 export function extremeField<T extends Tuple>(
@@ -170,7 +178,12 @@ export function extremeField<T extends Tuple>(
   return anyOf(xs.filter((x) => compareExtreme(x, best, kind) === 0));
 }
 
-function extreme<T extends Tuple>(g: readonly T[], f: (...t: T) => unknown, sign: 1 | -1, kind?: "numeric"): unknown {
+function extreme<T extends Tuple>(
+  g: readonly T[],
+  f: (...t: NoInfer<T>) => unknown,
+  sign: 1 | -1,
+  kind?: "numeric",
+): unknown {
   const xs = present(g, f);
   if (xs.length === 0) return null;
   return xs.reduce((best, x) => (compareExtreme(x, best, kind) * sign > 0 ? x : best));
