@@ -146,6 +146,8 @@ export class Statement {
   }
 
   handleCommandComplete(message: { text: string }): void {
+    // Described, and no RowDescription came (NoData: a write without RETURNING): it returns no rows.
+    if (this.shape === undefined && this.entry !== undefined) this.shape = this.entry.shape = NO_ROWS;
     const match = COMMAND.exec(message.text);
     if (match === null) return;
     this.command = match[1];
@@ -263,6 +265,9 @@ function wireValues(params: readonly unknown[]): unknown[] {
   for (let i = 0; i < params.length; i++) values[i] = prepareValue(sendableParam(params[i]));
   return values;
 }
+
+/** The shape of a statement that returns no rows. */
+const NO_ROWS: RowShape = { parsers: [], names: [] };
 
 /** The parser pg-types returns for a type it does not parse: the text itself. */
 const NO_PARSE = closqlTypes.getTypeParser(0);
