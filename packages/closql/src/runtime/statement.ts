@@ -167,12 +167,22 @@ export class Statement {
 
   /** The server's ErrorResponse, a lost connection (pg fails everything in flight), or a refused write. */
   handleError(error: unknown): void {
-    if (this.state === StatementState.Sent) this.owner.answered(this, error);
+    if (this.state !== StatementState.Sent) return;
+    this.callback?.(error);
+    this.owner.answered(this, error);
   }
 
   handleReadyForQuery(): void {
-    if (this.state === StatementState.Sent) this.owner.answered(this, this.failure);
+    if (this.state !== StatementState.Sent) return;
+    this.callback?.(this.failure);
+    this.owner.answered(this, this.failure);
   }
+
+  /**
+   * Set by pg only when the client has a `query_timeout`: its wrapper stops the timer. closql's own
+   * outcome goes through the owner.
+   */
+  callback: ((error: unknown) => void) | undefined = undefined;
 
   // ---- closql's side ----
 
