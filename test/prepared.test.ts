@@ -78,6 +78,16 @@ async function openOne(options: { maxPreparedStatements?: number; prepare?: bool
     if (typeof config !== "object" || !config.name) return (query as any).call(this, config, ...rest);
     const call: NamedCall = { name: config.name };
     calls.push(call);
+    if (typeof config.submit === "function") {
+      // closql's statements are pg submittables (runtime/statement.ts): pg reports a server error to
+      // their handleError. A re-prepared statement is the same object sent again: the first code stays.
+      const handleError = config.handleError;
+      config.handleError = function (error: { code?: string }, ...more: unknown[]) {
+        call.code ??= error.code;
+        return handleError.call(this, error, ...more);
+      };
+      return (query as any).call(this, config, ...rest);
+    }
     const callback = rest.findIndex((a) => typeof a === "function");
     if (callback >= 0) {
       const original = rest[callback];

@@ -3,11 +3,18 @@ import type { AnyTable } from "../schema/table";
 import type { RelationsOf, Schema } from "../schema/relations";
 import { ConnectionTarget, InvalidArgumentError, TransactionMisuseError } from "./errors";
 import { assertCompiledBuild } from "./build";
-import { Executor, ExecutorOptions, QueryEvent, TransactionMisuse, transactionContext } from "./executor";
+import {
+  Executor,
+  ExecutorOptions,
+  PipelineLimits,
+  QueryEvent,
+  TransactionMisuse,
+  transactionContext,
+} from "./executor";
 import { TableQuery } from "./query";
 import { RawSql, rawSql } from "./raw-sql";
 import { checkChannel, Listener, ListenOptions, NOTIFY_SQL, NotificationHandler } from "./listen";
-import { pinnedSessions } from "./session";
+import { Sessions, startupOptions } from "./session";
 import { DEFAULT_MAX_PREPARED_STATEMENTS } from "./statements";
 import { savepoint, transaction, TransactionHost, TransactionOptions } from "./transaction";
 
@@ -44,6 +51,25 @@ export interface ConnectOptions<S extends Schema> {
    * (the schema was recreated, a column ALTERed) is re-prepared once, transparently, on the same connection.
    */
   readonly prepare?: boolean | undefined;
+  /**
+   * Pipelining of the statements run on `db` outside transactions (default on): they are spread over
+   * at most `connections` connections of the pool (default {@link DEFAULT_PIPELINE_CONNECTIONS}, and
+   * at most half the pool), each keeping up to `depth` statements in flight (default
+   * {@link DEFAULT_PIPELINE_DEPTH}) instead of waiting for each reply. Each statement has its own
+   * Sync, so an error fails only that statement. Transactions, streams and `listen` always get a
+   * connection of their own. `false`: one statement per connection at a time, each checked out of
+   * the pool and given back (pg's `pool.query`); use it when statements routinely wait on locks or
+   * run long, since a pipelined statement waits for those sent before it on its connection.
+   */
+  readonly pipeline?: boolean | { readonly connections?: number; readonly depth?: number } | undefined;
+  /**
+   * Behind PgBouncer in transaction pooling mode, where consecutive statements of one client may run
+   * on different server sessions: no named prepared statements (`prepare: false`), no pipelining, and
+   * the session settings sent as `SET` (PgBouncer tracks DateStyle) rather than as startup options
+   * (PgBouncer refuses those). `statementTimeoutMs` is refused: a `SET statement_timeout` would not
+   * follow the client; set it on the role or use PgBouncer's `query_timeout`.
+   */
+  readonly pgbouncer?: boolean | undefined;
   /**
    * At most this many of closql's named statements per connection (default 1000); beyond it the least
    * recently used is deallocated. Matters for chains built across `if`s, whose texts vary.
@@ -160,14 +186,36 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
       `closql: transactionMisuse must be "throw", "warn" or "ignore", got ${String(misuse)}`,
     );
 
+  const pgbouncer = options.pgbouncer === true;
+  if (pgbouncer) {
+    if (options.prepare === true)
+      throw new InvalidArgumentError("closql: pgbouncer: true runs unnamed statements; it cannot take prepare: true");
+    if (options.pipeline !== undefined && options.pipeline !== false)
+      throw new InvalidArgumentError(
+        "closql: pgbouncer: true runs one statement per connection at a time; it cannot take pipeline",
+      );
+    if (statementTimeoutMs !== undefined)
+      throw new InvalidArgumentError(
+        "closql: statementTimeoutMs is a session setting, which does not follow a client behind PgBouncer's transaction pooling: set statement_timeout on the role, or PgBouncer's query_timeout",
+      );
+  }
+  const poolSize = options.poolSize ?? 10;
+  // A pool closql creates starts every session with its settings (no round trip to pin them), merged
+  // with options the URL or PGOPTIONS give (the later -c wins).
+  const startup =
+    options.pool || pgbouncer ? undefined : startupConfig(options.url!, startupOptions({ statementTimeoutMs }));
   const pool =
     options.pool ??
     new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize ?? 10,
+      connectionString: startup?.url ?? options.url,
+      options: startup?.options,
+      max: poolSize,
       connectionTimeoutMillis: connectionTimeoutMs,
     });
   const ownsPool = !options.pool;
+  const pipeline = pgbouncer
+    ? false
+    : pipelineLimits(options.pipeline, options.pool ? poolMax(options.pool) : poolSize);
   // pg-pool emits "error" on the pool when an idle connection fails (server restarted, backend
   // terminated); unheard, that event would crash the process. pg-pool has already dropped the
   // connection and the next statement gets a new one: nothing is left to do. (A pool you pass in is
@@ -180,8 +228,10 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
     if (!buildChecked) assertCompiledBuild();
     buildChecked = true;
   };
-  const executor = new Executor(pinnedSessions(pool, { statementTimeoutMs }, checkBuild), {
-    prepare: options.prepare ?? true,
+  const sessions = new Sessions(pool, { statementTimeoutMs }, checkBuild, startup !== undefined);
+  const executor = new Executor(sessions, {
+    prepare: options.prepare ?? !pgbouncer,
+    pipeline,
     maxPreparedStatements,
     onQuery: options.onQuery,
     target: connectionTarget(pool),
@@ -228,6 +278,57 @@ export function connect<S extends Schema>(options: ConnectOptions<S>): Database<
 }
 
 function ignorePoolError(): void {}
+
+/**
+ * Connections pipelined over at most by default. Measured with bench/src/northwind.ts (bench/RESULTS.md):
+ * 200 concurrent lookups over a pool of 10 on 2 cores.
+ */
+export const DEFAULT_PIPELINE_CONNECTIONS = 4;
+/** Statements in flight per pipelined connection by default (the same measurement). */
+export const DEFAULT_PIPELINE_DEPTH = 32;
+
+function pipelineLimits(option: ConnectOptions<Schema>["pipeline"], poolMax: number): PipelineLimits | false {
+  if (option === false) return false;
+  if (option !== undefined && option !== true && (typeof option !== "object" || option === null))
+    throw new InvalidArgumentError(
+      `closql: pipeline must be a boolean or { connections, depth }, got ${String(option)}`,
+    );
+  const given = typeof option === "object" ? option : {};
+  for (const key of ["connections", "depth"] as const) {
+    const value = given[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
+      throw new InvalidArgumentError(`closql: pipeline.${key} must be an integer ≥ 1, got ${String(value)}`);
+  }
+  return {
+    // Half the pool at most by default: the rest stays for transactions and streams under load.
+    connections: given.connections ?? Math.max(1, Math.min(DEFAULT_PIPELINE_CONNECTIONS, Math.floor(poolMax / 2))),
+    depth: given.depth ?? DEFAULT_PIPELINE_DEPTH,
+  };
+}
+
+/** The size of a pool the user passed in (pg-pool's `max`, 10 unless set). */
+function poolMax(pool: pg.Pool): number {
+  const max = (pool as { options?: { max?: unknown } }).options?.max;
+  return typeof max === "number" && max > 0 ? max : 10;
+}
+
+/**
+ * The pool's startup `options`: the URL's own (else PGOPTIONS, as pg reads them), then closql's. pg
+ * lets a URL's `options` override the config's, so it moves from the URL into the config. A URL that
+ * does not parse as one is left to pg, and closql pins its settings with SET instead (undefined).
+ */
+function startupConfig(url: string, pin: string): { url: string; options: string } | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const own = parsed.searchParams.get("options");
+  if (own === null) return { url, options: [process.env.PGOPTIONS, pin].filter(Boolean).join(" ") };
+  parsed.searchParams.delete("options");
+  return { url: parsed.toString(), options: `${own} ${pin}` };
+}
 
 /**
  * The query root of each table, over `executor`: `db.users`, `tx.users`. The one place a Database's

@@ -1,20 +1,18 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type pg from "pg";
-import { requestCancel } from "./cancel";
-import { closqlTypes } from "./decode";
 import {
   ClosqlError,
   ConnectionTarget,
   ErrorContext,
   InvalidArgumentError,
-  isConnectionFailure,
-  isServerError,
   queryCanceled,
   toClosqlError,
   TransactionMisuseError,
 } from "./errors";
-import { sendableParams } from "./timestamp";
-import { forgetStatement, isStaleStatementError, PgClientInternals, useStatement } from "./statements";
+import { Lane, LaneOwner, LanePool } from "./lanes";
+import { Sessions } from "./session";
+import { CANCELED_BY_SIGNAL, Statement, StatementOwner, StatementResult, StatementState } from "./statement";
+import { forgetStatement, isStaleStatementError } from "./statements";
 
 /** What `onQuery` receives after every statement. */
 export interface QueryEvent {
@@ -39,6 +37,12 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** Pipelining limits (`connect({ pipeline })`): connections held for it at most, statements in flight on each. */
+export interface PipelineLimits {
+  readonly connections: number;
+  readonly depth: number;
+}
+
 /** What a query on `db` does when it runs inside one of that db's transaction callbacks. */
 export type TransactionMisuse = "throw" | "warn" | "ignore";
 
@@ -48,6 +52,8 @@ export interface ExecutorOptions {
    * transaction pooling mode, where a statement prepared on one server connection is missing on the next.
    */
   readonly prepare: boolean;
+  /** Statements of the db outside transactions: pipelined over this many connections and depth, or one per connection at a time (false). */
+  readonly pipeline: PipelineLimits | false;
   /** Bound on closql's named statements per connection; the least recently used is closed beyond it. */
   readonly maxPreparedStatements: number;
   readonly onQuery?: (event: QueryEvent) => void;
@@ -59,10 +65,8 @@ export interface ExecutorOptions {
   readonly transactionMisuse?: TransactionMisuse;
 }
 
-/** Something that runs statements: a pool, or one client (e.g. inside a transaction). */
-export type Queryable = pg.Pool | pg.PoolClient;
-
-type StatementConfig = pg.QueryConfig & { rowMode?: "array"; types: typeof closqlTypes };
+/** Something that runs statements: a pool (through its sessions), or one client (e.g. inside a transaction). */
+export type Queryable = Sessions | pg.PoolClient;
 
 /**
  * The transaction whose callback is running (AsyncLocalStorage follows it through every await), so
@@ -81,22 +85,48 @@ export interface ActiveTransaction {
   readonly connection: SerialConnection;
 }
 
-/** Runs statements and turns failures into typed errors. One per connection scope. */
-export class Executor {
-  /** The pool to check a client out of for each statement, or undefined when `target` is one client. */
-  private readonly pool: pg.Pool | undefined;
+/**
+ * Runs statements and turns failures into typed errors. One per connection scope: the db's (its
+ * statements spread over pipelined connections, lanes.ts), a transaction level's (its one
+ * connection, one statement at a time), or one client's.
+ */
+export class Executor implements StatementOwner {
+  /** The pool (`db`'s executor), or the one client its statements run on. */
+  readonly target: pg.Pool | pg.PoolClient;
+  /** The db's sessions over the pool, or undefined when `target` is one client. */
+  private readonly sessions: Sessions | undefined;
+  /** Where the db's statements run: its lanes over the pool. */
+  private readonly lanes: LanePool | undefined;
+  /** Where the statements of an executor over one client run, one at a time. */
+  private serial: SerialConnection | undefined;
   private readonly errors: ErrorContext;
   private readonly misuse: TransactionMisuse;
   /** Sources already warned about (`transactionMisuse: "warn"` warns once per query). */
   private warned: Set<string> | undefined;
 
   constructor(
-    readonly target: Queryable,
+    target: Queryable,
     readonly options: ExecutorOptions,
     /** Set when this executor runs one transaction level's statements: in order, on its connection. */
     readonly transaction?: ActiveTransaction,
   ) {
-    this.pool = "connection" in target ? undefined : target;
+    if (target instanceof Sessions) {
+      this.sessions = target;
+      this.target = target.pool;
+      const pipeline = options.pipeline;
+      this.lanes = new LanePool(target, {
+        // Off: every statement checks a connection out of the pool and gives it back, as pool.query does.
+        connections: pipeline === false ? Infinity : pipeline.connections,
+        depth: pipeline === false ? 1 : pipeline.depth,
+        pipelined: pipeline !== false,
+        maxPrepared: options.maxPreparedStatements,
+      });
+    } else {
+      this.sessions = undefined;
+      this.lanes = undefined;
+      this.target = target;
+      this.serial = transaction?.connection;
+    }
     const describe = options.target ?? unknownTarget;
     this.errors = { target: describe, reveal: options.revealErrorValues === true };
     this.misuse = options.transactionMisuse ?? "ignore";
@@ -115,11 +145,19 @@ export class Executor {
     rowMode: "array" | undefined,
     closures?: QueryEvent["closures"],
     options?: RunOptions,
-  ): Promise<pg.QueryResult<any>> {
-    // Not an async function: one promise less per statement on the hot path; refusals reject.
+  ): Promise<StatementResult> {
+    // Not an async function: one promise per statement on the hot path; refusals reject.
     const refused = this.refuse(text, source, options);
     if (refused !== undefined) return Promise.reject(refused);
-    return this.send(text, params, name, source, rowMode, closures, options);
+    return this.start(
+      text,
+      params,
+      this.options.prepare ? name : undefined,
+      source,
+      rowMode === "array",
+      closures,
+      options,
+    );
   }
 
   /** Why a statement must not be sent at all, if it must not. */
@@ -140,24 +178,24 @@ export class Executor {
         return new InvalidArgumentError(
           `closql: timeoutMs must be a number of milliseconds in (0, 2^31), got ${String(timeoutMs)}`,
         );
-      if (options.signal?.aborted) return queryCanceled(canceledBySignal, text, source);
+      if (options.signal?.aborted) return queryCanceled(CANCELED_BY_SIGNAL, text, source);
     }
     return undefined;
   }
 
   /** BEGIN, COMMIT, SAVEPOINT and the like: run also after the transaction's callback ended. @internal */
-  control(text: string): Promise<pg.QueryResult<any>> {
-    return this.send(text, NO_PARAMS, undefined, undefined, undefined, undefined, undefined);
+  control(text: string): Promise<StatementResult> {
+    return this.start(text, NO_PARAMS, undefined, undefined, false, undefined, undefined);
   }
 
   /**
-   * A client of the pool with closql's session pinned, for a transaction; connection failures come
-   * typed. The caller releases it. @internal
+   * A client of the pool with closql's session pinned, for a transaction or a stream; connection
+   * failures come typed. The caller releases it. @internal
    */
   async checkout(): Promise<pg.PoolClient> {
-    if (this.pool === undefined) throw new ClosqlError("closql: a transaction needs a pool-backed Database");
+    if (this.sessions === undefined) throw new ClosqlError("closql: a transaction needs a pool-backed Database");
     try {
-      return await this.pool.connect();
+      return await this.sessions.connect();
     } catch (error) {
       throw toClosqlError(error, "", undefined, NO_PARAMS, { ...this.errors, connecting: true });
     }
@@ -187,96 +225,147 @@ export class Executor {
     process.emitWarning(message + hint, { code: "CLOSQL_QUERY_OUTSIDE_TRANSACTION" });
   }
 
-  private async send(
+  /** Makes the statement (its values encoded: a refused value rejects before anything is sent) and hands it on. */
+  private start(
     text: string,
     params: readonly unknown[],
     name: string | undefined,
     source: string | undefined,
-    rowMode: "array" | undefined,
+    arrays: boolean,
     closures: QueryEvent["closures"],
     options: RunOptions | undefined,
-  ): Promise<pg.QueryResult<any>> {
-    const started = performance.now();
-    // Dates go as UTC text (timestamp.ts): pg would send the process's local time.
-    const config: StatementConfig = { text, values: sendableParams(params), types: closqlTypes };
-    if (rowMode) config.rowMode = rowMode;
-    try {
-      const result = await this.execute(
-        config,
-        name !== undefined && this.options.prepare ? name : undefined,
-        source,
-        options,
-      );
-      this.options.onQuery?.({
-        sql: text,
-        params,
-        rowCount: rowCountOf(result),
-        durationMs: performance.now() - started,
-        source,
-        closures,
-      });
-      return result;
-    } catch (error) {
-      const wrapped = toClosqlError(error, text, source, params, this.errors);
-      // "current transaction is aborted" (25P02) only echoes the failure that aborted it.
-      if (this.transaction !== undefined && (wrapped as { code?: unknown }).code !== "25P02")
-        this.transaction.connection.lastFailure = wrapped;
-      this.options.onQuery?.({
-        sql: text,
-        params,
-        rowCount: 0,
-        durationMs: performance.now() - started,
-        source,
-        error: wrapped,
-        closures,
-      });
-      throw wrapped;
-    }
-  }
-
-  /**
-   * Runs one statement on one connection, which closql needs to see: to bound the statements it
-   * holds, to re-prepare there once when the server's statement is stale or gone (statements.ts), and
-   * to cancel it. Checking a client out is what `pool.query` does inside; no extra round trip.
-   */
-  private execute(
-    config: StatementConfig,
-    name: string | undefined,
-    source: string | undefined,
-    options: RunOptions | undefined,
-  ): Promise<pg.QueryResult<any>> {
-    if (name !== undefined) config.name = name;
+  ): Promise<StatementResult> {
     return new Promise((resolve, reject) => {
-      const statement = new Statement(
-        config,
-        name,
-        this.options.maxPreparedStatements,
-        source,
-        resolve,
-        reject,
-        options,
-      );
-      const transaction = this.transaction;
-      if (transaction !== undefined) transaction.connection.enqueue(statement);
-      else if (this.pool === undefined) statement.start(this.target as pg.PoolClient, false, undefined);
-      else
-        this.pool.connect().then(
-          (client) => statement.start(client, true, undefined),
-          (error) =>
-            statement.fail(toClosqlError(error, config.text, source, NO_PARAMS, { ...this.errors, connecting: true })),
-        );
+      let statement: Statement;
+      try {
+        statement = new Statement(this, text, params, name, source, arrays, closures, options, resolve, reject);
+      } catch (error) {
+        // closql's own refusals (a lone surrogate, an invalid Date) as they are; pg's (a value it cannot
+        // serialize) typed and reported like a failed statement.
+        if (error instanceof ClosqlError) reject(error);
+        else this.failed(text, params, source, closures, 0, error, reject);
+        return;
+      }
+      if (this.options.onQuery !== undefined) statement.started = performance.now();
+      this.dispatch(statement);
     });
   }
+
+  private dispatch(statement: Statement): void {
+    if (this.lanes !== undefined) this.lanes.dispatch(statement);
+    else
+      (this.serial ??= new SerialConnection(
+        this.target as pg.PoolClient,
+        this.options.maxPreparedStatements,
+        false,
+      )).enqueue(statement);
+  }
+
+  /** The server answered `statement`: re-prepare a stale statement once, else settle it. @internal */
+  answered(statement: Statement, error: unknown): void {
+    const lane = statement.lane!;
+    if (
+      error !== undefined &&
+      !statement.retried &&
+      statement.name !== undefined &&
+      statement.canceledBecause === undefined &&
+      isStaleStatementError(error) &&
+      // A statement that fails inside a transaction aborts it: no retry can succeed there.
+      !inTransaction(lane)
+    ) {
+      statement.retried = true;
+      // Closed (and forgotten) before anything else is written on the connection, so that what follows parses afresh.
+      forgetStatement(lane.connection!, statement.name);
+      lane.answered(statement, undefined);
+      statement.resend();
+      this.dispatch(statement);
+      return;
+    }
+    lane.answered(statement, error);
+    let outcome = error;
+    // The server's 57014 for closql's own cancel says only "canceling statement due to user request".
+    if (statement.canceledBecause !== undefined && (error as { code?: unknown } | undefined)?.code === "57014")
+      outcome = queryCanceled(statement.canceledBecause, statement.text, statement.source);
+    const cancelSent = statement.cancelSent;
+    if (cancelSent === undefined) statement.settle(outcome);
+    else void cancelSent.then(() => statement.settle(outcome));
+  }
+
+  /** No connection could be had for `statement`. @internal */
+  connectFailed(statement: Statement, error: unknown): void {
+    statement.settle(
+      toClosqlError(error, statement.text, statement.source, NO_PARAMS, { ...this.errors, connecting: true }),
+    );
+  }
+
+  /** Reports a settled statement (`onQuery`, typed errors) and resolves or rejects its caller. @internal */
+  settled(statement: Statement, error: unknown): void {
+    if (error !== undefined) {
+      const { text, params, source, closures, started, reject } = statement;
+      this.failed(text, params, source, closures, started, error, reject);
+      return;
+    }
+    const result = statement.result();
+    const onQuery = this.options.onQuery;
+    if (onQuery !== undefined) {
+      try {
+        onQuery({
+          sql: statement.text,
+          params: statement.params,
+          rowCount: result.rowCount ?? result.rows.length,
+          durationMs: performance.now() - statement.started,
+          source: statement.source,
+          closures: statement.closures,
+        });
+      } catch (thrown) {
+        statement.reject(thrown);
+        return;
+      }
+    }
+    statement.resolve(result);
+  }
+
+  private failed(
+    text: string,
+    params: readonly unknown[],
+    source: string | undefined,
+    closures: QueryEvent["closures"],
+    started: number,
+    error: unknown,
+    reject: (error: unknown) => void,
+  ): void {
+    const wrapped = toClosqlError(error, text, source, params, this.errors);
+    // "current transaction is aborted" (25P02) only echoes the failure that aborted it.
+    if (this.transaction !== undefined && (wrapped as { code?: unknown }).code !== "25P02")
+      this.transaction.connection.lastFailure = wrapped;
+    const onQuery = this.options.onQuery;
+    if (onQuery !== undefined) {
+      try {
+        onQuery({
+          sql: text,
+          params,
+          rowCount: 0,
+          durationMs: started === 0 ? 0 : performance.now() - started,
+          source,
+          error: wrapped,
+          closures,
+        });
+      } catch (thrown) {
+        reject(thrown);
+        return;
+      }
+    }
+    reject(wrapped);
+  }
+}
+
+/** Whether the connection's last ReadyForQuery said "in a transaction" (T) or "in a failed one" (E). */
+function inTransaction(lane: Lane): boolean {
+  const status = (lane.client as unknown as { _txStatus?: string | null })._txStatus;
+  return status === "T" || status === "E";
 }
 
 const NO_PARAMS: readonly unknown[] = [];
-
-/** Rows affected or returned; SQL text of several statements (`db.execute`) yields one result each. */
-function rowCountOf(result: pg.QueryResult | pg.QueryResult[]): number {
-  const last = Array.isArray(result) ? result[result.length - 1] : result;
-  return last === undefined ? 0 : (last.rowCount ?? last.rows.length);
-}
-const canceledBySignal = "closql: canceled by its AbortSignal";
 
 function unknownTarget(): ConnectionTarget {
   return { host: undefined, port: undefined, database: undefined, user: undefined };
@@ -290,187 +379,50 @@ function transactionEnded(source: string | undefined): TransactionMisuseError {
 }
 
 /**
- * One statement from its call to its result: waiting for a connection (or its turn on a
- * transaction's), running, and being canceled by its signal or timeout. Written with pg's callback
- * API and one promise per statement: pg's promise API adds two (its own and a stack-rewriting catch)
- * on the hot path.
- */
-class Statement {
-  private client: pg.PoolClient | undefined;
-  private checkedOut = false;
-  private finished: ((error: unknown) => void) | undefined;
-  private state: "waiting" | "running" | "settled" = "waiting";
-  private retried = false;
-  /** Why closql canceled it (signal or timeout), once it did. */
-  private canceledBecause: string | undefined;
-  /** The cancel request on its way: the connection is not reused before it completes. */
-  private cancelSent: Promise<void> | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort: (() => void) | undefined;
-
-  constructor(
-    private readonly config: StatementConfig,
-    private readonly name: string | undefined,
-    private readonly maxPrepared: number,
-    private readonly source: string | undefined,
-    private readonly resolve: (result: pg.QueryResult<any>) => void,
-    private readonly reject: (error: unknown) => void,
-    options: RunOptions | undefined,
-  ) {
-    if (options === undefined) return;
-    const { signal, timeoutMs } = options;
-    if (timeoutMs !== undefined) {
-      this.timer = setTimeout(() => this.cancel(`closql: canceled after its timeoutMs (${timeoutMs} ms)`), timeoutMs);
-    }
-    if (signal !== undefined) {
-      this.signal = signal;
-      this.onAbort = () => this.cancel(canceledBySignal);
-      signal.addEventListener("abort", this.onAbort);
-    }
-  }
-
-  /** Runs on `client` (`checkedOut`: released to the pool afterwards); `finished` is told when the client is free again. */
-  start(client: pg.PoolClient, checkedOut: boolean, finished: ((error: unknown) => void) | undefined): void {
-    this.client = client;
-    this.checkedOut = checkedOut;
-    this.finished = finished;
-    if (this.state === "settled") {
-      // Canceled while it waited: nothing was sent.
-      this.free(undefined);
-      return;
-    }
-    this.state = "running";
-    // Like pool.query: a connection lost mid-statement is reported to the statement, and must not also
-    // be an unhandled 'error' event while the client is out of the pool.
-    if (checkedOut) client.on("error", ignoreClientError);
-    try {
-      if (this.name !== undefined) useStatement(client as unknown as PgClientInternals, this.name, this.maxPrepared);
-      client.query(this.config as pg.QueryConfig, this.done);
-    } catch (error) {
-      this.done(error as Error);
-    }
-  }
-
-  /** Could not get a connection. */
-  fail(error: unknown): void {
-    if (this.state === "settled") return;
-    this.settle(error, undefined);
-  }
-
-  private readonly done = (error: Error | null | undefined, result?: pg.QueryResult<any>): void => {
-    const client = this.client!;
-    const internals = client as unknown as PgClientInternals;
-    if (
-      error &&
-      !this.retried &&
-      this.name !== undefined &&
-      this.canceledBecause === undefined &&
-      // A statement that fails inside a transaction aborts it: no retry can succeed there.
-      internals._txStatus !== "T" &&
-      internals._txStatus !== "E" &&
-      isStaleStatementError(error)
-    ) {
-      this.retried = true;
-      forgetStatement(internals, this.name);
-      client.query(this.config as pg.QueryConfig, this.done);
-      return;
-    }
-    let outcome: unknown = error ?? undefined;
-    // The server's 57014 for closql's own cancel says only "canceling statement due to user request".
-    if (this.canceledBecause !== undefined && (error as { code?: unknown } | null)?.code === "57014")
-      outcome = queryCanceled(this.canceledBecause, this.config.text, this.source);
-    const complete = (): void => {
-      this.free(error ?? undefined);
-      if (this.state !== "settled") this.settle(outcome, result);
-    };
-    if (this.cancelSent === undefined) complete();
-    else void this.cancelSent.then(complete);
-  };
-
-  /** Gives the client back: to the pool, or to the transaction's queue. */
-  private free(error: unknown): void {
-    const client = this.client!;
-    if (this.checkedOut) {
-      client.removeListener("error", ignoreClientError);
-      // A server error leaves the connection usable (and its statements prepared); a lost connection,
-      // or a value pg could not serialize mid-message, removes it from the pool, as pool.query does.
-      client.release(
-        error === undefined || (isServerError(error) && !isConnectionFailure(error)) ? undefined : (error as Error),
-      );
-    }
-    this.finished?.(error);
-  }
-
-  private settle(error: unknown, result: pg.QueryResult<any> | undefined): void {
-    this.state = "settled";
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.onAbort !== undefined) this.signal!.removeEventListener("abort", this.onAbort);
-    if (error !== undefined) this.reject(error);
-    else this.resolve(result!);
-  }
-
-  /** Cancels on the server if running, at once if still waiting; the outcome is settled by done(). */
-  private cancel(reason: string): void {
-    if (this.state === "settled" || this.canceledBecause !== undefined) return;
-    this.canceledBecause = reason;
-    if (this.state === "waiting") {
-      // Not sent yet: reject now; the connection, when it comes, goes back unused (start()).
-      this.settle(queryCanceled(reason, this.config.text, this.source), undefined);
-      return;
-    }
-    this.cancelSent = requestCancel(this.client!);
-  }
-}
-
-/**
  * One client whose statements run one at a time, in the order they were issued: a transaction's
  * connection. Statements issued together (`Promise.all`) queue here rather than in pg, so each runs
- * alone on the client, which closql's prepared-statement bookkeeping and cancellation rely on.
+ * alone on the client, which closql's cancellation relies on.
  */
-export class SerialConnection {
+export class SerialConnection implements LaneOwner {
+  private readonly lane: Lane;
   private readonly waiting: Statement[] = [];
-  private running = false;
-  /** Set when the connection failed: the client must leave the pool. */
-  lost: Error | undefined;
   /** The most recent statement error, typed (the `cause` of a TransactionAbortedError). */
   lastFailure: unknown;
   /** Savepoints created on it so far, to name the next one. */
   savepoints = 0;
 
-  constructor(readonly client: pg.PoolClient) {
-    // A connection that fails while the transaction holds it emits "error" (also between statements).
-    client.on("error", this.onClientError);
+  constructor(
+    readonly client: pg.PoolClient,
+    maxPreparedStatements: number,
+    /** Listen for the connection's failure (a transaction's, which it releases); false for a client its holder watches. */
+    watchErrors = true,
+  ) {
+    this.lane = new Lane(this, false, maxPreparedStatements);
+    this.lane.attach(client, undefined, watchErrors);
+  }
+
+  /** Set when the connection failed: the client must leave the pool. */
+  get lost(): Error | undefined {
+    return this.lane.lost;
   }
 
   /** @internal */
   enqueue(statement: Statement): void {
-    if (this.running) this.waiting.push(statement);
-    else this.begin(statement);
+    if (this.lane.load === 0 && !this.lane.paused && this.waiting.length === 0) this.lane.send(statement);
+    else this.waiting.push(statement);
+  }
+
+  /** @internal */
+  freed(lane: Lane): void {
+    // Also on a lost connection: pg fails what is sent there at once, with the reason.
+    while (this.waiting.length > 0 && lane.load === 0 && !lane.paused) {
+      const statement = this.waiting.shift()!;
+      if (statement.state === StatementState.Waiting) lane.send(statement);
+    }
   }
 
   /** Returns the client to the pool, without it when the connection failed. */
   release(): void {
-    this.client.removeListener("error", this.onClientError);
-    this.client.release(this.lost);
+    this.lane.release();
   }
-
-  private begin(statement: Statement): void {
-    this.running = true;
-    statement.start(this.client, false, this.next);
-  }
-
-  private readonly next = (error: unknown): void => {
-    if (error !== undefined && (!isServerError(error) || isConnectionFailure(error)))
-      this.lost ??= error instanceof Error ? error : new Error(String(error));
-    const statement = this.waiting.shift();
-    if (statement === undefined) this.running = false;
-    else this.begin(statement);
-  };
-
-  private readonly onClientError = (error: Error): void => {
-    this.lost ??= error;
-  };
 }
-
-function ignoreClientError(): void {}

@@ -27,55 +27,83 @@ function pinStatement(settings: SessionSettings): string {
   return statementTimeoutMs === undefined ? PIN : `${PIN}; SET statement_timeout = ${statementTimeoutMs}`;
 }
 
-interface Session {
-  /** The pin statement last run on the connection, or undefined when it must run again. */
+/**
+ * The same settings as startup options (`-c name=value`), for a pool closql creates: the server
+ * applies them when the session starts, so a new connection needs no round trip to be pinned.
+ */
+export function startupOptions(settings: SessionSettings): string {
+  const { statementTimeoutMs } = settings;
+  const pin = "-c DateStyle=ISO -c extra_float_digits=3";
+  return statementTimeoutMs === undefined ? pin : `${pin} -c statement_timeout=${statementTimeoutMs}`;
+}
+
+/** closql's record of one connection's settings. */
+export interface Session {
+  /** The pin statement of the Database using it. */
+  readonly pin: string;
+  /** The pin statement last run (or applied at startup) on the connection, or undefined when it must run again. */
   pinned: string | undefined;
 }
 
-const sessions = new WeakMap<pg.PoolClient, Session>();
+interface SessionState {
+  pinned: string | undefined;
+}
+
+const sessions = new WeakMap<pg.PoolClient, SessionState>();
 
 /**
- * Pins the settings on a client the first time closql sees it, and again after a `SET` changed
- * DateStyle: PostgreSQL reports every DateStyle change to the client (ParameterStatus), so a change
- * made through `db.execute`, `db.sql` or the user's own code is seen before closql's next statement.
+ * closql's state of `client`, created the first time closql sees it: pinned when `pinnedAtStartup`
+ * (a connection of the pool closql created with the startup options), else not. PostgreSQL reports
+ * every DateStyle change to the client (ParameterStatus), so a change made through `db.execute`,
+ * `db.sql` or the user's own code marks it unpinned before closql's next statement there.
  * `extra_float_digits` is not reported: changing it on a connection closql uses is not supported.
  */
-export async function pinSession(client: pg.PoolClient, pin: string = PIN): Promise<void> {
-  let session = sessions.get(client);
-  if (!session) {
-    const s: Session = { pinned: undefined };
-    session = s;
+function sessionState(client: pg.PoolClient, pinnedAtStartup: string | undefined): SessionState {
+  let state = sessions.get(client);
+  if (!state) {
+    const s: SessionState = { pinned: pinnedAtStartup };
+    state = s;
     sessions.set(client, s);
     const connection = (client as { connection?: EventEmitter }).connection;
     connection?.on("parameterStatus", (m: { parameterName: string; parameterValue: string }) => {
       if (m.parameterName === "DateStyle" && !m.parameterValue.startsWith("ISO")) s.pinned = undefined;
     });
   }
-  // Another closql Database on the same pool may have pinned other settings (a different timeout).
-  if (session.pinned === pin) return;
-  await client.query(pin);
-  session.pinned = pin;
+  return state;
 }
 
 /**
- * `pool` with every client it hands closql pinned: `connect()` pins the client it checks out, and
- * `query()` is what `pool.query` does (check out, run, release — with the error, so a failed
- * connection is not reused) on a pinned client. Everything else is the pool itself.
+ * The connections of `pool` as closql uses them, with the settings closql depends on pinned:
+ * `connect()` for a connection of closql's own (a transaction, a stream), pinned before it is handed
+ * out; `connectForLane()` for a pipelined lane (lanes.ts), which sends the pin, when one is needed,
+ * in the same pipeline as its first statement.
  */
-export function pinnedSessions(
-  pool: pg.Pool,
-  settings: SessionSettings = {},
-  /** Runs before each checkout; a throw fails the statement before anything is sent (the build check). */
-  beforeConnect: () => void = () => {},
-): pg.Pool {
-  const pin = pinStatement(settings);
-  const connect = async (): Promise<pg.PoolClient> => {
-    beforeConnect();
-    const client = await pool.connect();
+export class Sessions {
+  readonly pin: string;
+
+  constructor(
+    readonly pool: pg.Pool,
+    settings: SessionSettings = {},
+    /** Runs before each checkout; a throw fails the statement before anything is sent (the build check). */
+    private readonly beforeConnect: () => void = () => {},
+    /** True when the pool's connections start with `startupOptions(settings)` (a pool closql created). */
+    private readonly pinnedAtStartup = false,
+  ) {
+    this.pin = pinStatement(settings);
+  }
+
+  /** A client with the settings pinned (awaiting the pin when it needs one). The caller releases it. */
+  async connect(): Promise<pg.PoolClient> {
+    this.beforeConnect();
+    const client = await this.pool.connect();
+    const state = sessionState(client, this.pinnedAtStartup ? this.pin : undefined);
+    // Another closql Database on the same pool may have pinned other settings (a different timeout).
+    if (state.pinned === this.pin) return client;
     // A connection that fails while checked out emits "error"; the failed query reports it.
     client.on("error", ignore);
     try {
-      await pinSession(client, pin);
+      await client.query(this.pin);
+      state.pinned = this.pin;
     } catch (e) {
       client.release(e instanceof Error ? e : new Error(String(e)));
       throw e;
@@ -83,31 +111,29 @@ export function pinnedSessions(
       client.removeListener("error", ignore);
     }
     return client;
-  };
-  const query = async (config: pg.QueryConfig) => {
-    const client = await connect();
-    let failure: Error | undefined;
-    // A connection that fails while checked out emits "error"; without a listener that would crash.
-    const onError = (e: Error) => (failure = e);
-    client.on("error", onError);
-    try {
-      return await client.query(config);
-    } catch (e) {
-      failure = e instanceof Error ? e : new Error(String(e));
-      throw e;
-    } finally {
-      client.removeListener("error", onError);
-      client.release(failure);
-    }
-  };
-  return new Proxy(pool, {
-    get(target, key) {
-      if (key === "connect") return connect;
-      if (key === "query") return query;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  }
+
+  /** A client and the live record of its settings: `pinned !== pin` means the pin must be sent first. */
+  async connectForLane(): Promise<{ client: pg.PoolClient; session: Session }> {
+    this.beforeConnect();
+    const client = await this.pool.connect();
+    const state = sessionState(client, this.pinnedAtStartup ? this.pin : undefined);
+    return { client, session: new LaneSession(state, this.pin) };
+  }
+}
+
+/** A lane's view of its connection's state: the shared record, and this Database's pin. */
+class LaneSession implements Session {
+  constructor(
+    private readonly state: SessionState,
+    readonly pin: string,
+  ) {}
+  get pinned(): string | undefined {
+    return this.state.pinned;
+  }
+  set pinned(value: string | undefined) {
+    this.state.pinned = value;
+  }
 }
 
 function ignore(): void {}

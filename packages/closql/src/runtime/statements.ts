@@ -21,12 +21,38 @@ export interface PgClientInternals {
   readonly _txStatus?: string | null;
 }
 
-interface PgConnection {
+/** pg 8's `Connection`: the protocol messages closql writes itself (statement.ts), and pg's records of names. */
+export interface PgConnection {
   /** Names pg has parsed on this connection: it sends no Parse for them. */
   readonly parsedStatements: Record<string, string>;
+  /** Names whose Parse is on its way (pipelined): no second Parse for them either. */
+  readonly submittedNamedStatements: Record<string, string>;
+  readonly stream: { cork?(): void; uncork?(): void };
   /** Writes a Close message (the protocol's DEALLOCATE); the server's CloseComplete is ignored by pg. */
   close(message: { type: "S"; name: string }): void;
+  parse(message: { text: string; name: string }): void;
+  describe(message: { type: "S" | "P"; name: string }): void;
+  bind(message: { statement: string; values: readonly unknown[] }): void;
+  execute(message: object): void;
+  sync(): void;
+  query(text: string): void;
+  sendCopyFail(message: string): void;
   [namesSlot]?: RecentNames;
+}
+
+/**
+ * What closql knows of one named statement on one connection: the shape of its rows once the server
+ * described it, so later executions send no Describe (statement.ts).
+ */
+export interface PreparedEntry {
+  /** The row parsers of the statement's result, from its one Describe; undefined until then. */
+  shape: RowShape | undefined;
+}
+
+/** How to read the rows of one statement: a parser per column (null where the text is the value), and the names. */
+export interface RowShape {
+  readonly parsers: readonly (((text: string) => unknown) | null)[];
+  readonly names: readonly string[];
 }
 
 /**
@@ -34,51 +60,63 @@ interface PgConnection {
  * lifetime. A registered symbol, so that copies of the runtime sharing a pool share one list (one
  * bound); versioned, so a copy with another layout uses its own slot instead of misreading this one.
  */
-const namesSlot = Symbol.for("closql.preparedStatementNames.v1");
+const namesSlot = Symbol.for("closql.preparedStatementNames.v2");
 
 /** closql's names on one connection, least recently used first. */
 interface RecentNames {
-  readonly order: Map<string, true>;
-  /** The most recent name: running the same statement again skips reordering. */
+  readonly order: Map<string, PreparedEntry>;
+  /** The most recent name and its entry: running the same statement again skips reordering. */
   newest: string | undefined;
+  newestEntry: PreparedEntry | undefined;
 }
 
 /**
  * Marks `name` as about to run on `client`'s connection. When it is new and the connection already
  * holds `max` of closql's names, closes the least recently used one. The Close is written before the
  * query's own messages and answered in the same round trip (its CloseComplete needs no Sync), so the
- * bound costs no extra round trip. Call only while nothing else runs on the client.
+ * bound costs no extra round trip. Call right before the statement's messages are written: a Close
+ * written behind statements in flight (pipelined) reaches the server after them.
  */
-export function useStatement(client: PgClientInternals, name: string, max: number): void {
-  const connection = client.connection;
+export function useStatement(connection: PgConnection, name: string, max: number): PreparedEntry {
   let names = connection[namesSlot];
-  if (names === undefined) names = connection[namesSlot] = { order: new Map(), newest: undefined };
-  if (names.newest === name) return;
-  names.newest = name;
+  if (names === undefined)
+    names = connection[namesSlot] = { order: new Map(), newest: undefined, newestEntry: undefined };
+  if (names.newest === name) return names.newestEntry!;
   const { order } = names;
-  if (order.delete(name)) {
-    order.set(name, true);
-    return;
+  let entry = order.get(name);
+  if (entry !== undefined) order.delete(name);
+  else {
+    entry = { shape: undefined };
+    while (order.size >= max) {
+      const oldest: string = order.keys().next().value!;
+      order.delete(oldest);
+      closeStatement(connection, oldest);
+    }
   }
-  while (order.size >= max) {
-    const oldest: string = order.keys().next().value!;
-    order.delete(oldest);
-    closeStatement(connection, oldest);
-  }
-  order.set(name, true);
+  order.set(name, entry);
+  names.newest = name;
+  names.newestEntry = entry;
+  return entry;
 }
 
 /**
  * After a stale-statement error: closes `name` on the server (a no-op if it is gone) and forgets pg's
  * record of it, so the next run of `name` on this connection parses it again.
  */
-export function forgetStatement(client: PgClientInternals, name: string): void {
-  closeStatement(client.connection, name);
+export function forgetStatement(connection: PgConnection, name: string): void {
+  const names = connection[namesSlot];
+  if (names !== undefined) {
+    names.order.delete(name);
+    if (names.newest === name) names.newest = names.newestEntry = undefined;
+  }
+  closeStatement(connection, name);
 }
 
 function closeStatement(connection: PgConnection, name: string): void {
   connection.close({ type: "S", name });
   delete connection.parsedStatements[name];
+  // A Parse of it may be in flight (pipelined): the Close goes behind it, so the next run parses again.
+  delete connection.submittedNamedStatements[name];
 }
 
 /**

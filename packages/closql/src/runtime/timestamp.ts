@@ -79,15 +79,18 @@ export function dateParam(d: Date): string {
  * send the process's local time.
  */
 export function sendableParams(params: readonly unknown[]): unknown[] {
-  const sendable = (v: unknown): unknown =>
-    typeof v === "string"
-      ? representable(v)
-      : v instanceof Date
-        ? dateParam(v)
-        : Array.isArray(v)
-          ? v.map(sendable)
-          : v;
-  return params.map(sendable);
+  return params.map(sendableParam);
+}
+
+/** One parameter as closql sends it (see sendableParams). */
+export function sendableParam(v: unknown): unknown {
+  return typeof v === "string"
+    ? representable(v)
+    : v instanceof Date
+      ? dateParam(v)
+      : Array.isArray(v)
+        ? v.map(sendableParam)
+        : v;
 }
 
 /** NUL, or a UTF-16 surrogate without its other half. */
