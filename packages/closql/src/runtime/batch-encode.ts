@@ -17,7 +17,11 @@ import { arrayLiteral, baseType, codecOf, ColumnCodec, ColumnValueError, encodeE
  *
  * A row's values come from `rows[i][column]` for each index `i` of `indexes`.
  */
-export type ArrayParamEncoder = (rows: readonly (readonly unknown[])[], indexes: ArrayLike<number>, column: number) => unknown;
+export type ArrayParamEncoder = (
+  rows: readonly (readonly unknown[])[],
+  indexes: ArrayLike<number>,
+  column: number,
+) => unknown;
 
 const encoders = new WeakMap<ColumnCodec, Map<string, ArrayParamEncoder>>();
 

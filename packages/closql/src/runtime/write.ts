@@ -289,7 +289,7 @@ async function insertSlices(
     for (let j = 0; j < inserted.length; j++) out[start + indexes[j]] = map(inserted[j]);
   };
   try {
-    for (let slice: Slice | undefined = first; slice !== undefined; ) {
+    for (let slice: Slice | undefined = first; slice !== undefined;) {
       for (const group of slice.groups) {
         const params = batchParams(plan, group, slice.values);
         const { text, name } = batchStatement(plan, group.shape, returning);
