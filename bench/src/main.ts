@@ -239,10 +239,19 @@ function writesSection(w: any, goals: string[]): string[] {
   if (!w) return ["No write results yet: `npm run bench -- writes`.", ""];
   const bulk = w.bulk?.results ?? [];
   const closql = bulk.find((r: any) => r.key === "closql");
+  const count = bulk.find((r: any) => r.key === "closql-count");
   if (closql)
     goals.push(
-      `| insertMany ${fmt(w.bulk.rows)} rows ≥ 0.5× COPY's rows/s | ${closql.ratioToCopy.toFixed(2)}× (${fmt(closql.medianRowsPerSecond)} rows/s, every row returned) | ${verdict(closql.ratioToCopy >= 0.5)} |`,
+      `| insertMany ${fmt(w.bulk.rows)} rows ≥ 0.5× COPY's rows/s | ${closql.ratioToCopy.toFixed(2)}× (${fmt(closql.medianRowsPerSecond)} rows/s, every row returned)${count ? `; \`returning: false\` ${count.ratioToCopy.toFixed(2)}×` : ""} | ${verdict(closql.ratioToCopy >= 0.5)} |`,
     );
+  for (const s of w.single ?? []) {
+    const mine = s.results.find((r: any) => r.key === "closql");
+    if (!mine) continue;
+    const ratio = mine.timeToFloor ?? mine.medianRatioToFloor;
+    goals.push(
+      `| single-row ${s.workload} ≤ 1.05× prepared raw pg's time | ${x(ratio, 3)} (CPU ${mine.cpuToFloor === null || mine.cpuToFloor === undefined ? "–" : x(mine.cpuToFloor, 3)}) | ${verdict(ratio <= 1.05)} |`,
+    );
+  }
   return [
     `From ${w.environment.date.slice(0, 16).replace("T", " ")} UTC${w.bulk ? ` (${fmt(w.bulk.rows)} rows, ${w.bulk.rounds} round(s))` : ""}, load average ${w.environment.loadAverageAtStart.join(" ")} → ${w.environment.loadAverageAtEnd.join(" ")}. Details and closql's SQL in [results/writes.md](results/writes.md).`,
     "",

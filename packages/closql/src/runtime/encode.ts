@@ -46,9 +46,12 @@ export function encode(value: unknown, column: ColumnCodec): unknown {
   return encodeValue(value);
 }
 
-interface PreparedCodec {
+/** A codec's decisions, made once per column. */
+export interface PreparedCodec {
   readonly check: (value: unknown) => string | undefined;
   readonly encodeValue: (value: unknown) => unknown;
+  /** Whether closql knows the type's rules (else values pass unchecked and pg serializes them). */
+  readonly known: boolean;
 }
 
 const prepared = new WeakMap<ColumnCodec, PreparedCodec>();
@@ -57,7 +60,7 @@ const prepared = new WeakMap<ColumnCodec, PreparedCodec>();
  * What a codec does, decided once per column (codecs are hoisted constants): the declaration's strict
  * check (schema/validate.ts: the rules `parse` uses) and the encoding of its SQL type.
  */
-function codecOf(codec: ColumnCodec): PreparedCodec {
+export function codecOf(codec: ColumnCodec): PreparedCodec {
   let known = prepared.get(codec);
   if (!known) {
     const config: ColumnConfig = {
@@ -68,10 +71,14 @@ function codecOf(codec: ColumnCodec): PreparedCodec {
       ...(codec.int8 ? { int8: codec.int8 } : {}),
       ...(codec.labels ? { enum: { name: codec.sqlType, values: codec.labels } } : {}),
     };
-    const check = validatorOf(new Column(config)).check;
+    const validator = validatorOf(new Column(config));
     const sqlType = codec.sqlType;
     const plain = !sqlType.endsWith("[]") && !NEEDS_ENCODING.has(baseType(sqlType));
-    known = { check, encodeValue: plain ? (v) => v : (v) => encodeChecked(v, sqlType) };
+    known = {
+      check: validator.check,
+      encodeValue: plain ? (v) => v : (v) => encodeChecked(v, sqlType),
+      known: validator.scalar.kind !== "unknown",
+    };
     prepared.set(codec, known);
   }
   return known;
@@ -116,7 +123,7 @@ function encodeChecked(value: unknown, sqlType: string): unknown {
   }
 }
 
-const baseType = (sqlType: string) => sqlType.replace(/\(.*\)$/, "");
+export const baseType = (sqlType: string) => sqlType.replace(/\(.*\)$/, "");
 
 /** A PostgreSQL array literal (`{"a","b",NULL}`), nesting inner arrays. */
 export function arrayLiteral(values: readonly unknown[]): string {

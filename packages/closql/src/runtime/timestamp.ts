@@ -41,6 +41,70 @@ export function parseTimestampUtc(text: string): Date | number {
   return new Date(utcMs(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
 }
 
+/**
+ * A `timestamptz` as PostgreSQL prints it in the ISO DateStyle (`2026-01-01 09:30:00.123456+02`), read
+ * without a regular expression: the same Date as pg's own parser (postgres-date: sub-millisecond
+ * digits cut), `orElse`, which still reads every other form (BC, years outside 100–9999, an offset
+ * with seconds, ±infinity).
+ */
+export function parseTimestamptz(text: string, orElse: (text: string) => unknown): unknown {
+  const n = text.length;
+  if (n >= 22 && text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32 && text.charCodeAt(19) !== 32) {
+    const year = digits(text, 0, 4);
+    const month = digits(text, 5, 2);
+    const day = digits(text, 8, 2);
+    const hour = digits(text, 11, 2);
+    const minute = digits(text, 14, 2);
+    const second = digits(text, 17, 2);
+    let at = 19;
+    let ms = 0;
+    if (text.charCodeAt(at) === 46) {
+      // Up to six digits: the first three are the milliseconds.
+      let scale = 100;
+      at++;
+      while (at < n) {
+        const d = text.charCodeAt(at) - 48;
+        if (d < 0 || d > 9) break;
+        ms += d * scale;
+        scale /= 10;
+        at++;
+      }
+      ms = Math.trunc(ms);
+    }
+    const sign = text.charCodeAt(at);
+    let offset = -1;
+    if ((sign === 43 || sign === 45) && (n === at + 3 || (n === at + 6 && text.charCodeAt(at + 3) === 58))) {
+      const minutes = digits(text, at + 1, 2) * 60 + (n === at + 6 ? digits(text, at + 4, 2) : 0);
+      offset = (sign === 45 ? -minutes : minutes) * 60000;
+    }
+    if (
+      year >= 100 &&
+      month >= 0 &&
+      day >= 0 &&
+      hour >= 0 &&
+      minute >= 0 &&
+      second >= 0 &&
+      offset !== -1 &&
+      text.charCodeAt(7) === 45 &&
+      text.charCodeAt(13) === 58 &&
+      text.charCodeAt(16) === 58
+    )
+      return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset);
+  }
+  return orElse(text);
+}
+
+/** The decimal number of `count` digits at `at`, or -1 when one is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
 /**

@@ -2,7 +2,7 @@ import { assembleWrite, Assignment, BatchColumn, Conflict, insertManyText, Write
 import type { Fragment, FragmentShape } from "../sql/fragment";
 import type { RowMapper } from "./compiled";
 import type { ColumnCodec } from "./encode";
-import { encodeElement } from "./encode";
+import { arrayParamEncoder } from "./batch-encode";
 import { ClosqlError } from "./errors";
 import { Executor, RunOptions } from "./executor";
 import { statementName } from "./statements";
@@ -167,8 +167,8 @@ function partsOf<P>(
   return { kind: parts.kind, table: parts.table, assignments, where, conflict, returning: parts.returning };
 }
 
-/** Runs a write and shapes its result. */
-export async function runWrite(
+/** Runs a write and shapes its result. Not an async function: one promise less per statement. */
+export function runWrite(
   executor: Executor,
   plan: CompiledWrite,
   values: readonly unknown[],
@@ -177,26 +177,38 @@ export async function runWrite(
 ): Promise<unknown> {
   const { text, name, params } = writeStatement(plan, values, extraWhere);
   const rowMode = plan.result === "count" ? undefined : "array";
-  const result = await executor.run(text, params, name, plan.source, rowMode, undefined, options);
-  const rows = result.rows as unknown[][];
-  switch (plan.result) {
-    case "count":
-      return result.rowCount ?? 0;
-    case "rows":
-      return rows.map(plan.map!);
-    case "rowOrUndefined":
-      return rows.length === 0 ? undefined : plan.map!(rows[0]);
-    case "row":
-      return plan.map!(rows[0]);
-  }
+  return executor.run(text, params, name, plan.source, rowMode, undefined, options).then((result) => {
+    const rows = result.rows as unknown[][];
+    switch (plan.result) {
+      case "count":
+        return result.rowCount ?? 0;
+      case "rows":
+        return rows.map(plan.map!);
+      case "rowOrUndefined":
+        return rows.length === 0 ? undefined : plan.map!(rows[0]);
+      case "row":
+        return plan.map!(rows[0]);
+    }
+  });
 }
 
 /** Rows per statement of a batch insert: bounds the size of one message and of one statement's work. */
 export const INSERT_MANY_CHUNK = 10_000;
 
+/** The rows of one slice of the input that give the same columns: one statement. */
+interface BatchGroup {
+  /** Which of the plan's columns the rows give: "1" or "0" per column. */
+  readonly shape: string;
+  /** The rows' positions in the slice (and, offset by the slice's start, in the input). */
+  readonly indexes: number[];
+}
+
 /**
- * A batch insert: rows grouped by which optional columns they give (each group one constant
- * statement per chunk, every column's values in one array parameter), results back in input order.
+ * A batch insert: the input in slices of INSERT_MANY_CHUNK rows, each slice's rows grouped by which
+ * optional columns they give (each group one constant statement, every column's values in one array
+ * parameter), results back in input order. Statements run one at a time, in input order of their
+ * slices; the next slice is encoded while the server runs the current statement, and a statement's
+ * rows are mapped while the server runs the next.
  */
 export async function runInsertMany(
   executor: Executor,
@@ -207,68 +219,132 @@ export async function runInsertMany(
 ): Promise<unknown[] | number> {
   if (!Array.isArray(rows))
     throw new ClosqlError(`closql: insertMany() takes an array of rows (query at ${plan.source})`);
-  const out = new Array<unknown>(rows.length);
-  const groups = new Map<string, { indexes: number[]; values: (readonly unknown[])[] }>();
-  rows.forEach((row, i) => {
-    const values = valuesOf(row);
-    let shape = "";
-    for (const v of values) shape += v === undefined ? "0" : "1";
-    let group = groups.get(shape);
-    if (!group) groups.set(shape, (group = { indexes: [], values: [] }));
-    group.indexes.push(i);
-    group.values.push(values);
-  });
-  const statements = [...groups.values()].reduce((n, g) => n + Math.ceil(g.indexes.length / INSERT_MANY_CHUNK), 0);
+  if (rows.length === 0) return options?.returning === false ? 0 : [];
+  const first = sliceOf(plan, rows, 0, valuesOf);
   // Several statements are one unit: all rows or none. Inside a transaction they already are.
-  if (statements > 1 && executor.transaction === undefined) {
-    return atomically(executor, (own) => insertGroups(own, plan, groups, out, options));
+  if ((rows.length > INSERT_MANY_CHUNK || first.groups.length > 1) && executor.transaction === undefined) {
+    return atomically(executor, (own) => insertSlices(own, plan, rows, valuesOf, first, options));
   }
-  return insertGroups(executor, plan, groups, out, options);
+  return insertSlices(executor, plan, rows, valuesOf, first, options);
 }
 
-async function insertGroups(
+/** One slice of the input: each row's values (as the plan's `valuesOf` gives them), grouped by shape. */
+interface Slice {
+  readonly start: number;
+  readonly values: (readonly unknown[])[];
+  readonly groups: BatchGroup[];
+}
+
+function sliceOf(
+  plan: CompiledInsertMany,
+  rows: readonly unknown[],
+  start: number,
+  valuesOf: (row: any) => readonly unknown[],
+): Slice {
+  const end = Math.min(rows.length, start + INSERT_MANY_CHUNK);
+  const values = new Array<readonly unknown[]>(end - start);
+  const groups: BatchGroup[] = [];
+  const width = plan.columns.length;
+  let last: BatchGroup | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = (values[i] = valuesOf(rows[start + i]));
+    let shape = "";
+    for (let c = 0; c < width; c++) shape += v[c] === undefined ? "0" : "1";
+    // Rows of one shape usually follow each other: the last group is tried first.
+    let group = last !== undefined && last.shape === shape ? last : groups.find((g) => g.shape === shape);
+    if (group === undefined) groups.push((group = { shape, indexes: [] }));
+    group.indexes.push(i);
+    last = group;
+  }
+  return { start, values, groups };
+}
+
+type StatementResult = { rowCount: number | null; rows: unknown[] };
+
+/** A statement sent, and where its rows go. */
+interface Sent {
+  readonly result: Promise<StatementResult>;
+  readonly start: number;
+  readonly indexes: readonly number[];
+}
+
+async function insertSlices(
   executor: Executor,
   plan: CompiledInsertMany,
-  groups: Map<string, { indexes: number[]; values: (readonly unknown[])[] }>,
-  out: unknown[],
+  rows: readonly unknown[],
+  valuesOf: (row: any) => readonly unknown[],
+  first: Slice,
   options: InsertManyOptions | undefined,
 ): Promise<unknown[] | number> {
   const returning = options?.returning !== false;
+  const out = returning ? new Array<unknown>(rows.length) : undefined;
   let count = 0;
-  for (const [shape, group] of groups) {
-    const columns = plan.columns.filter((_, c) => shape[c] === "1");
-    const { text, name } = batchStatement(plan, shape, columns, returning);
-    for (let start = 0; start < group.indexes.length; start += INSERT_MANY_CHUNK) {
-      const chunk = group.values.slice(start, start + INSERT_MANY_CHUNK);
-      const params =
-        columns.length === 0
-          ? [chunk.map(() => 0)]
-          : plan.columns.flatMap((c, k) =>
-              shape[k] === "1" ? [chunk.map((values) => encodeElement(values[k], c.codec))] : [],
-            );
-      const result = await executor.run(text, params, name, plan.source, "array", undefined, options);
-      count += result.rowCount ?? 0;
-      const inserted = result.rows as unknown[][];
-      if (returning) inserted.forEach((r, j) => (out[group.indexes[start + j]] = plan.map(r)));
+  let sent: Sent | undefined;
+  const collect = (s: Sent, result: StatementResult) => {
+    count += result.rowCount ?? 0;
+    if (out === undefined) return;
+    const inserted = result.rows as unknown[][];
+    const { map } = plan;
+    const { start, indexes } = s;
+    for (let j = 0; j < inserted.length; j++) out[start + indexes[j]] = map(inserted[j]);
+  };
+  try {
+    for (let slice: Slice | undefined = first; slice !== undefined;) {
+      for (const group of slice.groups) {
+        const params = batchParams(plan, group, slice.values);
+        const { text, name } = batchStatement(plan, group.shape, returning);
+        // One statement at a time: this one goes out when the one before is done, whose rows are
+        // then mapped while the server runs this one.
+        const before = sent;
+        sent = undefined;
+        const done = before === undefined ? undefined : await before.result;
+        sent = {
+          result: executor.run(text, params, name, plan.source, "array", undefined, options),
+          start: slice.start,
+          indexes: group.indexes,
+        };
+        if (before !== undefined) collect(before, done!);
+      }
+      const next: number = slice.start + INSERT_MANY_CHUNK;
+      // Read while the server runs the statement just sent.
+      slice = next < rows.length ? sliceOf(plan, rows, next, valuesOf) : undefined;
     }
+    if (sent !== undefined) {
+      const last = sent;
+      sent = undefined;
+      collect(last, await last.result);
+    }
+  } catch (error) {
+    // A value that failed its check while a statement ran: that statement settles before the
+    // failure is reported (and the batch's transaction, if it has its own, rolls back).
+    if (sent !== undefined) await sent.result.catch(() => {});
+    throw error;
   }
-  return returning ? out : count;
+  return out ?? count;
+}
+
+/** A group's array parameters: one per given column (or, with none given, one element per row). */
+function batchParams(plan: CompiledInsertMany, group: BatchGroup, values: readonly (readonly unknown[])[]): unknown[] {
+  const params: unknown[] = [];
+  const shape = group.shape;
+  for (let c = 0; c < plan.columns.length; c++) {
+    if (shape[c] === "1") params.push(arrayParamEncoder(plan.columns[c])(values, group.indexes, c));
+  }
+  // Every row takes every default: an array of the right length.
+  if (params.length === 0) params.push(group.indexes.map(() => 0));
+  return params;
 }
 
 /** Batch statements per plan, shape and returning: printed and named once. */
 const batches = new WeakMap<CompiledInsertMany, Map<string, { text: string; name: string }>>();
 
-function batchStatement(
-  plan: CompiledInsertMany,
-  shape: string,
-  columns: readonly BatchColumn[],
-  returning: boolean,
-): { text: string; name: string } {
+function batchStatement(plan: CompiledInsertMany, shape: string, returning: boolean): { text: string; name: string } {
   let byShape = batches.get(plan);
   if (!byShape) batches.set(plan, (byShape = new Map()));
   const key = returning ? shape : `${shape}-`;
   let known = byShape.get(key);
   if (!known) {
+    const columns = plan.columns.filter((_, c) => shape[c] === "1");
     const text = insertManyText(plan.table, columns, returning ? plan.returning : undefined);
     byShape.set(key, (known = { text, name: statementName(text) }));
   }
