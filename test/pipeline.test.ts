@@ -1,6 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import pg from "pg";
 import {
   connect,
@@ -356,6 +357,33 @@ describe("pipeline switch and PgBouncer mode", { skip: needsSessions }, () => {
     assert.throws(() => connect({ schema, pool, pgbouncer: true, statementTimeoutMs: 100 }), InvalidArgumentError);
     void pool.end();
   });
+});
+
+test("a pool of pg.native clients (no protocol connection to write on) is refused with a typed error, the client released", async () => {
+  // pg.native's Client (libpq) as closql sees it: a client without pg's protocol `connection`.
+  class NativeLikeClient extends EventEmitter {
+    connect(callback: (error?: Error) => void) {
+      process.nextTick(callback);
+    }
+    end(callback?: () => void) {
+      if (callback) process.nextTick(callback);
+      return Promise.resolve();
+    }
+  }
+  const pool = new pg.Pool({ Client: NativeLikeClient as never, max: 1, idleTimeoutMillis: 1 });
+  const db = connect({ schema, pool, checkBuild: false });
+  try {
+    for (const attempt of [() => db.items.all(), () => db.transaction(async (tx) => tx.items.count())])
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof InvalidArgumentError);
+        assert.match(error.message, /pg\.native \(libpq\) clients, which closql cannot run statements on/);
+        return true;
+      });
+    assert.equal(pool.totalCount - pool.idleCount, 0, "nothing left checked out");
+  } finally {
+    await db.close();
+    await pool.end();
+  }
 });
 
 describe("closql's own pool", { skip: needsSessions }, () => {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type pg from "pg";
+import { InvalidArgumentError } from "./errors";
 
 /**
  * The session settings closql's results depend on, set on every connection before closql runs a
@@ -95,7 +96,7 @@ export class Sessions {
   /** A client with the settings pinned (awaiting the pin when it needs one). The caller releases it. */
   async connect(): Promise<pg.PoolClient> {
     this.beforeConnect();
-    const client = await this.pool.connect();
+    const client = javaScriptClient(await this.pool.connect());
     const state = sessionState(client, this.pinnedAtStartup ? this.pin : undefined);
     // Another closql Database on the same pool may have pinned other settings (a different timeout).
     if (state.pinned === this.pin) return client;
@@ -116,7 +117,7 @@ export class Sessions {
   /** A client and the live record of its settings: `pinned !== pin` means the pin must be sent first. */
   async connectForLane(): Promise<{ client: pg.PoolClient; session: Session }> {
     this.beforeConnect();
-    const client = await this.pool.connect();
+    const client = javaScriptClient(await this.pool.connect());
     const state = sessionState(client, this.pinnedAtStartup ? this.pin : undefined);
     return { client, session: new LaneSession(state, this.pin) };
   }
@@ -137,3 +138,15 @@ class LaneSession implements Session {
 }
 
 function ignore(): void {}
+
+/**
+ * closql writes its statements on pg's JavaScript client's protocol connection (statement.ts,
+ * lanes.ts); a client of `pg.native` (libpq, `NODE_PG_FORCE_NATIVE`) has none.
+ */
+function javaScriptClient(client: pg.PoolClient): pg.PoolClient {
+  if ((client as { connection?: unknown }).connection !== undefined) return client;
+  client.release();
+  throw new InvalidArgumentError(
+    "closql: the pool's clients are pg.native (libpq) clients, which closql cannot run statements on: pass a pool of pg's default JavaScript clients (and unset NODE_PG_FORCE_NATIVE)",
+  );
+}
