@@ -104,7 +104,13 @@ function equality(
   equal: boolean,
   loose = false,
 ): SqlNode {
-  if (a.dateOf || b.dateOf) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
+  if (a.dateOf || b.dateOf) {
+    if (!a.type.nullable || !b.type.nullable) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
+    // Both sides may be absent (`a.at?.getTime() === b.at?.getTime()`): undefined === undefined is
+    // true in JavaScript, where SQL's = of two NULLs is not; null and undefined stay apart.
+    const hit = sql.or(compareDates(cx, "=", dateSide(a, e), dateSide(b, e), true), bothAbsentAlike(cx, a, b, e));
+    return equal ? hit : sql.is(hit, "NOT TRUE");
+  }
   for (const v of [a, b]) {
     // Only JSON scalars compare by value; a JSON object or array is compared by reference in JS.
     if (isJson(v.type) && !["string", "number", "boolean"].includes(v.type.kind)) {
