@@ -95,6 +95,11 @@ function nullCheck(
   return hit.kind === "is" && hit.test === "NULL" ? sql.is(hit.operand, "NOT NULL") : sql.not(hit);
 }
 
+/** A getTime() value tested for absence on its timestamp (NULL alike; no epoch of ±infinity computed). */
+function instant(v: Value): Value {
+  return v.dateOf ? { ...v, node: v.dateOf.node } : v;
+}
+
 /** TRUE exactly when `a === b` (equal) or `a !== b` (equal = false) in JavaScript. */
 function equality(
   cx: LoweringContext,
@@ -108,7 +113,10 @@ function equality(
     if (!a.type.nullable || !b.type.nullable) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
     // Both sides may be absent (`a.at?.getTime() === b.at?.getTime()`): undefined === undefined is
     // true in JavaScript, where SQL's = of two NULLs is not; null and undefined stay apart.
-    const hit = sql.or(compareDates(cx, "=", dateSide(a, e), dateSide(b, e), true), bothAbsentAlike(cx, a, b, e));
+    const hit = sql.or(
+      compareDates(cx, "=", dateSide(a, e), dateSide(b, e), true),
+      bothAbsentAlike(cx, instant(a), instant(b), e),
+    );
     return equal ? hit : sql.is(hit, "NOT TRUE");
   }
   for (const v of [a, b]) {
