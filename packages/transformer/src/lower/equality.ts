@@ -59,7 +59,8 @@ function nullCheck(
   nullish: ts.Expression,
   positive: boolean,
 ): SqlNode {
-  const v = lowerValue(cx, operand);
+  // `d?.getTime() === undefined` tests the timestamp itself (NULL alike; no epoch of ±infinity computed).
+  const v = instant(lowerValue(cx, operand));
   const loose = op === "==" || op === "!=";
   if (!loose && !isNullLiteral(nullish) && !cx.typeIncludesUndefined(operand) && !v.type.jsonPath) {
     throw new Refusal(
