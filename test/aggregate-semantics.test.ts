@@ -1,9 +1,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { count, max, min } from "closql";
+import { avg, count, max, min, sum } from "closql";
 import { openTestDatabase, TestDatabase } from "./support/database";
 import * as A from "./support/fuzz-multi-reference";
-import { CHILDREN, mc, mp, multiSchema, PARENTS } from "./support/fuzz-multi-schema";
+import { CHILDREN, mc, MICROSECONDS, mp, multiSchema, PARENTS } from "./support/fuzz-multi-schema";
 
 // Regressions found by the multi-table fuzzer (test/fuzz-multi.test.ts): each query's exact SQL,
 // and its rows against the same closures computed in JavaScript over the seeded rows.
@@ -13,6 +13,7 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
     t = await openTestDatabase(multiSchema);
     await t.seed(mp, PARENTS);
     await t.seed(mc, CHILDREN);
+    for (const statement of MICROSECONDS) await t.db.execute(statement);
   });
   after(() => t.close());
 
@@ -98,7 +99,7 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .all();
     assert.equal(
       t.last().sql,
-      `SELECT DISTINCT "mp"."dec"::text AS "dec", "mc"."id", "mc"."pid", "mc"."s", "mc"."ns", "mc"."n", "mc"."nn", "mc"."f", "mc"."big", "mc"."dec"::text, "mc"."b" FROM "mp" LEFT JOIN "mc" ON "mp"."id" = "mc"."pid"`,
+      `SELECT DISTINCT "mp"."dec"::text AS "dec", "mc"."id", "mc"."pid", "mc"."s", "mc"."ns", "mc"."n", "mc"."nn", "mc"."f", "mc"."big", "mc"."dec"::text, "mc"."b", date_trunc('milliseconds', "mc"."at"), date_trunc('milliseconds', "mc"."ts"), "mc"."d", "mc"."u", "mc"."m", "mc"."j" FROM "mp" LEFT JOIN "mc" ON "mp"."id" = "mc"."pid"`,
     );
     const rows = A.output(
       A.join(A.start(PARENTS), CHILDREN, (a, b) => a.id === b.pid, true),
@@ -124,5 +125,69 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .sort((x, y) => A.compareKeys(x.k, y.k, [["desc", null]]))
       .map((e) => e.v);
     assert.deepEqual(rows, expected);
+  });
+
+  test("timestamps group by the millisecond a Date holds (rows 1, 2 and 12 differ in microseconds only)", async () => {
+    const rows = await t.db.mp
+      .where((a) => a.at !== null && a.at < new Date("2024-01-02"))
+      .groupBy((a) => a.at)
+      .select((a) => ({ at: a.at, n: count() }))
+      .all();
+    assert.equal(
+      t.last().sql,
+      `SELECT date_trunc('milliseconds', "at") AS "at", count(*) AS "n" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) GROUP BY date_trunc('milliseconds', "at")`,
+    );
+    const expected = A.groups(
+      A.start(A.withInfiniteDates(PARENTS)).filter(([a]) => a.at !== null && a.at < new Date("2024-01-02")),
+      (a) => a.at,
+    ).map((g) => ({ at: A.key(g, (a) => a.at), n: A.count(g) }));
+    const canonical = (rs: readonly unknown[]) => rs.map(A.canonical).sort();
+    assert.deepEqual(canonical(rows), canonical(expected));
+  });
+
+  test("aggregates of a JSON path take its JavaScript values and skip JSON null and missing keys", async () => {
+    const row = await t.db.mp
+      .select((a) => ({
+        most: max(a.j?.v),
+        total: sum(a.j?.v),
+        mean: avg(a.j?.v),
+        n: count(a.j?.k),
+        least: min(a.j?.k),
+      }))
+      .one();
+    assert.equal(
+      t.last().sql,
+      `SELECT max(CASE WHEN ("j" -> 'v') = 'null'::jsonb THEN NULL WHEN abs(("j" -> 'v')::numeric) >= 1.797693134862315807937289714053034150799e308 THEN CASE WHEN ("j" -> 'v')::numeric < 0 THEN '-Infinity'::float8 ELSE 'Infinity'::float8 END WHEN abs(("j" -> 'v')::numeric) < 2.470328229206232720882843964341106861826e-324 THEN CASE WHEN ("j" -> 'v')::numeric < 0 THEN '-0'::float8 ELSE '0'::float8 END ELSE ("j" -> 'v')::numeric::float8 END) AS "most", sum(CASE WHEN ("j" -> 'v') = 'null'::jsonb THEN NULL WHEN abs(("j" -> 'v')::numeric) >= 1.797693134862315807937289714053034150799e308 THEN CASE WHEN ("j" -> 'v')::numeric < 0 THEN '-Infinity'::float8 ELSE 'Infinity'::float8 END WHEN abs(("j" -> 'v')::numeric) < 2.470328229206232720882843964341106861826e-324 THEN CASE WHEN ("j" -> 'v')::numeric < 0 THEN '-0'::float8 ELSE '0'::float8 END ELSE ("j" -> 'v')::numeric::float8 END) AS "total", avg(CASE WHEN ("j" -> 'v') = 'null'::jsonb THEN NULL WHEN abs(("j" -> 'v')::numeric) >= 1.797693134862315807937289714053034150799e308 THEN CASE WHEN ("j" -> 'v')::numeric < 0 THEN '-Infinity'::float8 ELSE 'Infinity'::float8 END WHEN abs(("j" -> 'v')::numeric) < 2.470328229206232720882843964341106861826e-324 THEN CASE WHEN ("j" -> 'v')::numeric < 0 THEN '-0'::float8 ELSE '0'::float8 END ELSE ("j" -> 'v')::numeric::float8 END) AS "mean", count(("j" -> 'k') #>> '{}') AS "n", (SELECT min((("j" -> 'k') #>> '{}') COLLATE "C")) AS "least" FROM "mp" LIMIT 2`,
+    );
+    const g = A.start(PARENTS);
+    assert.deepEqual(row, {
+      most: A.max(g, (a) => a.j?.v),
+      total: A.sum(g, (a) => a.j?.v, "double"),
+      mean: A.avg(g, (a) => a.j?.v, "double"),
+      n: A.count(g, (a) => a.j?.k),
+      least: A.min(g, (a) => a.j?.k),
+    });
+  });
+
+  test("getTime() of two absent timestamps: undefined === undefined (NULL with NULL), ±infinity equal", async () => {
+    const pairs = await t.db.mp
+      .join(mc, (a, b) => a.at?.getTime() === b.at?.getTime())
+      .orderBy((a) => a.id)
+      .orderBy((a, b) => b.id)
+      .select((a, b) => ({ a: a.id, b: b.id }))
+      .all();
+    assert.equal(
+      t.last().sql,
+      `SELECT "mp"."id" AS "a", "mc"."id" AS "b" FROM "mp" JOIN "mc" ON (date_trunc('milliseconds', "mp"."at") = date_trunc('milliseconds', "mc"."at") OR ("mp"."at" IS NULL AND "mc"."at" IS NULL)) ORDER BY "mp"."id", "mc"."id"`,
+    );
+    const [parents, children] = [A.withInfiniteDates(PARENTS), A.withInfiniteDates(CHILDREN)];
+    const expected = A.output(
+      A.join(A.start(parents), children, (a, b) => a.at?.getTime() === b.at?.getTime(), false),
+      (a, b) => ({ a: a.id, b: b.id }),
+      [],
+    )
+      .map((e) => e.v)
+      .sort((x, y) => (x.a as number) - (y.a as number) || (x.b as number) - (y.b as number));
+    assert.deepEqual(pairs, expected);
   });
 });

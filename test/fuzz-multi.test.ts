@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import pg from "pg";
 import { databaseUrl, openTestDatabase, TestDatabase } from "./support/database";
 import { describeMultiFinding, multiBatch, writeMultiFindings } from "./support/fuzz-multi-runner";
-import { CHILDREN, mc, mp, multiSchema, PARENTS } from "./support/fuzz-multi-schema";
+import { CHILDREN, mc, MICROSECONDS, mp, multiSchema, PARENTS } from "./support/fuzz-multi-schema";
 import { summarize, type FuzzStats } from "./support/fuzz-runner";
 
 /**
@@ -28,6 +28,10 @@ before(async () => {
   t = await openTestDatabase(multiSchema);
   await t.seed(mp, PARENTS);
   await t.seed(mc, CHILDREN);
+  for (const statement of MICROSECONDS) await t.db.execute(statement);
+  // The reference runs over the JavaScript rows: closql must read back exactly those values.
+  assert.deepEqual(await t.db.mp.orderBy((p) => p.id).all(), PARENTS);
+  assert.deepEqual(await t.db.mc.orderBy((c) => c.id).all(), CHILDREN);
   client = new pg.Client({ connectionString: databaseUrl(), options: `-c search_path=${t.namespace}` });
   await client.connect();
   if (process.env.CLOSQL_EMBEDDED === "1") await client.query(`SET search_path TO ${t.namespace}`);

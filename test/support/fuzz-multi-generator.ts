@@ -31,7 +31,22 @@ interface Param {
   readonly table: TableName;
   readonly optional: boolean;
 }
-type ColKind = "int" | "double" | "bn" | "bigint" | "numeric" | "string" | "bool";
+type ColKind =
+  | "int"
+  | "double"
+  | "real"
+  | "bn"
+  | "bigint"
+  | "numeric"
+  | "string"
+  | "bool"
+  /** timestamptz / timestamp: a Date (±Infinity for ±infinity). */
+  | "time"
+  /** date: "YYYY-MM-DD", "infinity", "-infinity". */
+  | "day"
+  | "uuid"
+  | "enum"
+  | "json";
 interface Col {
   readonly name: string;
   readonly kind: ColKind;
@@ -48,11 +63,23 @@ const COMMON: Col[] = [
   { name: "big", kind: "bigint", nullable: true },
   { name: "dec", kind: "numeric", nullable: true },
   { name: "b", kind: "bool", nullable: true },
+  { name: "at", kind: "time", nullable: true },
+  { name: "d", kind: "day", nullable: true },
+  { name: "u", kind: "uuid", nullable: true },
+  { name: "m", kind: "enum", nullable: true },
+  { name: "j", kind: "json", nullable: true },
 ];
 const COLUMNS: Record<TableName, Col[]> = {
-  mp: [...COMMON, { name: "bn", kind: "bn", nullable: true }, { name: "bossId", kind: "int", nullable: true }],
-  mc: [...COMMON, { name: "pid", kind: "int", nullable: true }],
+  mp: [
+    ...COMMON,
+    { name: "bn", kind: "bn", nullable: true },
+    { name: "bossId", kind: "int", nullable: true },
+    { name: "r4", kind: "real", nullable: true },
+  ],
+  mc: [...COMMON, { name: "pid", kind: "int", nullable: true }, { name: "ts", kind: "time", nullable: true }],
 };
+/** Kinds JavaScript holds as strings (closql's `string` values). */
+const STRING_KINDS: ColKind[] = ["string", "numeric", "day", "uuid", "enum"];
 const READS_ROW = /\b[a-z]\??\.|\b(count|sum|avg|min|max)\(/;
 const READS_AGGREGATE = /\b(count|sum|avg|min|max)\(/;
 const ROW_TYPE: Record<TableName, string> = { mp: "Mp", mc: "Mc" };
@@ -62,6 +89,34 @@ const ARRAY: Record<TableName, string> = { mp: "P", mc: "C" };
 const STRS = ["", "a", "A", "%", "_", "\\", "a%b", "a_b", "é", "ß", "😀", "null", "1.0", "1", "a b", "ab", "İ", "b"];
 const NUMS = ["0", "1", "-1", "2", "7", "0.5", "1e15", "2147483647", "-2.25"];
 const CAPTURED_NUMS = ["0", "1", "-1", "NaN", "-0", "Infinity", "0.5", "2147483648", "7"];
+/** Typed literals: uuids in both cases (SQL equal, JavaScript not), dates at the edges, enum labels with quotes. */
+const UUIDS = [
+  "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+  "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11",
+  "00000000-0000-0000-0000-000000000000",
+  "ffffffff-ffff-ffff-ffff-ffffffffffff",
+  "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF",
+  "0a0eebc9-9c0b-4ef8-bb6d-6bb9bd380a11",
+];
+const DAYS = [
+  "2024-02-29",
+  "0001-01-01",
+  "9999-12-31",
+  "infinity",
+  "-infinity",
+  "1999-12-31",
+  "2024-1-1",
+  "2000-01-01",
+];
+const TONES = ["it's", 'say "hi"', "a,b", "Z", "a b", "é"];
+const INSTANTS = [
+  "2024-01-01T00:00:00.123Z",
+  "2024-01-01T00:00:00.124Z",
+  "1970-01-01T00:00:00.000Z",
+  "0001-01-01T00:00:00.000Z",
+  "2099-12-31T00:00:00.000Z",
+  "1969-12-31T23:59:59.999Z",
+];
 
 class Generator {
   private captures: string[] = [];
@@ -97,7 +152,7 @@ class Generator {
     const p = this.pick(ps);
     const leaves: (() => string)[] = [
       () => {
-        const c = this.col(p, this.pick(this.colsOf(p, ["int", "double", "bn"])));
+        const c = this.col(p, this.pick(this.colsOf(p, ["int", "double", "bn", "real"])));
         return c.nullable ? `(${c.text} ?? ${this.pick(["0", "1", "-1", "7"])})` : c.text;
       },
       () => (p.optional ? `(${p.name}?.s.length ?? 0)` : `${p.name}.s.length`),
@@ -118,7 +173,7 @@ class Generator {
     const p = this.pick(ps);
     const leaves: (() => string)[] = [
       () => {
-        const c = this.col(p, this.pick(this.colsOf(p, ["string", "numeric"])));
+        const c = this.col(p, this.pick(this.colsOf(p, this.chance(0.6) ? ["string", "numeric"] : STRING_KINDS)));
         return c.nullable ? `(${c.text} ?? ${JSON.stringify(this.pick(["", "z", "none"]))})` : c.text;
       },
       () => JSON.stringify(this.pick(STRS)),
@@ -172,6 +227,10 @@ class Generator {
       () =>
         `(${this.col(p, this.pick(this.colsOf(p, ["numeric"]))).text} ?? "") ${ord()} ${JSON.stringify(this.pick(["1", "1.0", "0", "NaN", "-"]))}`,
     ];
+    options.push(
+      () => this.typedCond(p, ps),
+      () => this.typedCond(p, ps),
+    );
     if (p.optional)
       options.push(() =>
         this.pick([`${p.name} === null`, `${p.name} !== null`, `!${p.name}`, `${p.name}`, `${p.name} == undefined`]),
@@ -184,6 +243,69 @@ class Generator {
         () => `(${this.cond(d - 1, ps)} ? ${this.cond(d - 1, ps)} : ${this.cond(d - 1, ps)})`,
       );
     return `(${this.pick(options)()})`;
+  }
+
+  /**
+   * Conditions on the typed columns: timestamps (ordering, getTime(), captured Dates), dates and
+   * uuids as strings (captures in other spellings), enum labels with quotes, JSONB paths (missing
+   * keys, JSON null, nested objects).
+   */
+  private typedCond(p: Param, ps: readonly Param[]): string {
+    const dot = p.optional ? "?." : ".";
+    const q = this.pick(ps);
+    const guard = (x: Param, col: string) =>
+      [x.optional ? `${x.name} !== null` : "", `${x.name}.${col} !== null`].filter(Boolean).join(" && ");
+    const time = (x: Param) => this.pick(COLUMNS[x.table].filter((c) => c.kind === "time")).name;
+    return this.pick<() => string>([
+      () => {
+        const [a, b] = [time(p), time(q)];
+        return `(${guard(p, a)} && ${guard(q, b)} && ${p.name}.${a} ${this.pick(["<", "<=", ">", ">="])} ${q.name}.${b})`;
+      },
+      () => {
+        const a = time(p);
+        const since = this.capture("Date", `new Date(${JSON.stringify(this.pick(INSTANTS))})`);
+        return `(${guard(p, a)} && ${p.name}.${a} ${this.pick(["<", "<=", ">", ">="])} ${since})`;
+      },
+      () => {
+        const [a, b] = [time(p), time(q)];
+        return `(${guard(p, a)} && ${guard(q, b)} && ${p.name}.${a}.getTime() ${this.pick(["===", "!==", "<"])} ${q.name}.${b}.getTime())`;
+      },
+      () =>
+        `${p.name}${dot}${time(p)}?.getTime() ${this.pick(["===", "!=="])} ${this.pick([...INSTANTS.map((i) => String(Date.parse(i))), "undefined"])}`,
+      () => {
+        const v = this.chance(0.5)
+          ? JSON.stringify(this.pick(UUIDS))
+          : this.capture("string", JSON.stringify(this.pick(UUIDS)));
+        return `${p.name}${dot}u ${this.pick(["===", "!=="])} ${v}`;
+      },
+      () => `${p.name}${dot}u ${this.pick(["===", "!=="])} ${q.name}${q.optional ? "?." : "."}u`,
+      () => {
+        const v = this.chance(0.5)
+          ? JSON.stringify(this.pick(DAYS))
+          : this.capture("string", JSON.stringify(this.pick(DAYS)));
+        return this.chance(0.5)
+          ? `${p.name}${dot}d ${this.pick(["===", "!=="])} ${v}`
+          : `(${guard(p, "d")} && ${p.name}.d ${this.pick(["<", "<=", ">", ">="])} ${v})`;
+      },
+      () => {
+        const v = this.chance(0.5)
+          ? JSON.stringify(this.pick(TONES))
+          : this.capture("string", JSON.stringify(this.pick(TONES)));
+        return this.chance(0.6)
+          ? `${p.name}${dot}m ${this.pick(["===", "!=="])} ${v}`
+          : `(${guard(p, "m")} && ${p.name}.m ${this.pick(["<", ">="])} ${v})`;
+      },
+      () => `${p.name}${dot}m ${this.pick(["===", "!=="])} ${q.name}${q.optional ? "?." : "."}m`,
+      () =>
+        `${p.name}${dot}j?.k ${this.pick(["===", "!=="])} ${this.pick(['"a"', '""', "null", "undefined", '"null"'])}`,
+      () => `${p.name}${dot}j?.v ${this.pick(["===", "!=="])} ${this.pick(["1", "null", "undefined", "1.5", "0"])}`,
+      () =>
+        `(${p.name}${dot}j?.v ?? ${this.pick(["0", "-1"])}) ${this.pick(["<", ">=", ">"])} ${this.pick(["0", "1"])}`,
+      () => `${p.name}${dot}j?.o?.x ${this.pick(["===", "!=="])} ${this.pick(["1", "undefined"])}`,
+      () => `!${p.name}${dot}j?.${this.pick(["k", "v", "o"])}`,
+      () => `(${p.name}${dot}j?.k ?? "").startsWith(${JSON.stringify(this.pick(["a", "", "é", "n"]))})`,
+      () => `${p.name}${dot}j?.k ${this.pick(["===", "!=="])} ${q.name}${q.optional ? "?." : "."}j?.k`,
+    ])();
   }
 
   /** Any value a select field may hold: numbers, strings, conditions, raw (nullable, undefined) columns, whole rows. */
@@ -248,6 +370,11 @@ class Generator {
             `${a.name}.ns === ${j.name}.ns`,
             `${a.name}.dec === ${j.name}.dec`,
             `${a.name}.f === ${j.name}.f`,
+            `${a.name}.u === ${j.name}.u`,
+            `${a.name}.d === ${j.name}.d`,
+            `${a.name}.m === ${j.name}.m`,
+            `${a.name}.j?.k === ${j.name}.j?.k`,
+            `${a.name}.at?.getTime() === ${j.name}.at?.getTime()`,
           ])
         : this.pick([
             `${a.name}.bossId === ${j.name}.id`,
@@ -255,6 +382,8 @@ class Generator {
             `${a.name}.id === ${j.name}.bossId`,
             `${prev.optional ? `${prev.name}?.` : `${prev.name}.`}n === ${j.name}.n`,
             `${a.name}.ns === ${j.name}.s`,
+            `${a.name}.u === ${j.name}.u`,
+            `${a.name}.m === ${j.name}.m`,
           ]);
     return this.chance(0.25) ? `(${key} && ${this.cond(0, ps)})` : key;
   }
@@ -360,9 +489,9 @@ class Generator {
         return { q: `count(${x})`, r: `A.count(g, ${sig} ${x})`, approx: false };
       },
       () => {
-        const [x, kind] = this.numArg(ps, ["int", "double", "bn"]);
+        const [x, kind] = this.numArg(ps, ["int", "double", "real", "bn"]);
         const f = this.pick(["sum", "avg", "min", "max"]);
-        const approx = f === "avg" || (f === "sum" && kind === "double");
+        const approx = f === "avg" || (f === "sum" && (kind === "double" || kind === "real"));
         const kindArg = f === "min" || f === "max" ? "" : `, "${kind}"`;
         return { q: `(${f}(${x}) ?? 0)`, r: `(A.${f}(g, ${sig} ${x}${kindArg}) ?? 0)`, approx };
       },
@@ -433,7 +562,7 @@ class Generator {
         return { q: `${x.q} ${op} ${y.q}`, r: `${x.r} ${op} ${y.r}`, approx: false };
       },
       () => {
-        const [x, kind] = this.numArg(ps, ["int", "double", "bigint", "numeric", "bn"]);
+        const [x, kind] = this.numArg(ps, ["int", "double", "real", "bigint", "numeric", "bn"]);
         const f = this.pick(["sum", "min", "max"]);
         const kindArg = f === "sum" ? `, "${kind}"` : kind === "numeric" ? `, "numeric"` : "";
         const op = this.pick(["===", "!=="]);
@@ -485,6 +614,8 @@ class Generator {
     const p = this.pick(ps);
     return this.pick([
       this.col(p, this.pick(this.colsOf(p, ["string"]))).text,
+      this.col(p, this.pick(this.colsOf(p, ["uuid", "day", "enum"]))).text,
+      `${p.name}${p.optional ? "?." : "."}j?.k`,
       p.optional ? `${p.name}?.s.toLowerCase()` : `${p.name}.s.toLowerCase()`,
       p.optional ? `(${p.name}?.ns ?? "")` : `${p.name}.s`,
     ]);
@@ -579,13 +710,13 @@ class Generator {
         return { q: `count(${x})`, r: `A.count(g, ${sig} ${x})` };
       },
       () => {
-        const [x, kind] = this.numArg(ps, ["int", "double", "bigint", "numeric", "bn"]);
+        const [x, kind] = this.numArg(ps, ["int", "double", "real", "bigint", "numeric", "bn"]);
         this.tag(`sum-${kind}`);
         const r = `A.sum(g, ${sig} ${x}, "${kind}")`;
-        return { q: `sum(${x})`, r: kind === "double" ? `A.approx(${r})` : r };
+        return { q: `sum(${x})`, r: kind === "double" || kind === "real" ? `A.approx(${r})` : r };
       },
       () => {
-        const [x, kind] = this.numArg(ps, ["int", "double", "bigint", "numeric", "bn"]);
+        const [x, kind] = this.numArg(ps, ["int", "double", "real", "bigint", "numeric", "bn"]);
         this.tag(`avg-${kind}`);
         return { q: `avg(${x})`, r: `A.approx(A.avg(g, ${sig} ${x}, "${kind}"))` };
       },
@@ -596,7 +727,7 @@ class Generator {
           this.tag(`${f}-string`);
           return { q: `${f}(${x})`, r: `A.extremeField(g, ${sig} ${x}, "${f}")` };
         }
-        const [x, kind] = this.numArg(ps, ["int", "double", "bigint", "numeric", "bn"]);
+        const [x, kind] = this.numArg(ps, ["int", "double", "real", "bigint", "numeric", "bn"]);
         this.tag(`${f}-${kind}`);
         return {
           q: `${f}(${x})`,
@@ -604,9 +735,33 @@ class Generator {
         };
       },
       () => {
+        // Timestamps by value; JSON, JSON paths and booleans: whatever closql accepts must run.
+        const f = this.pick(["min", "max"] as const);
+        const p = this.pick(ps);
+        const dot = p.optional ? "?." : ".";
+        const x = this.pick([
+          ...this.colsOf(p, ["time"]).map((c) => this.col(p, c).text),
+          `${p.name}${dot}j?.v`,
+          `${p.name}${dot}j`,
+          `${p.name}${dot}b`,
+          `${p.name}${dot}j?.o`,
+        ]);
+        this.tag(`${f}-typed`);
+        return { q: `${f}(${x})`, r: `A.extremeField(g, ${sig} ${x}, "${f}")` };
+      },
+      () => {
+        const p = this.pick(ps);
+        const x = `${p.name}${p.optional ? "?." : "."}j?.v`;
+        const f = this.pick(["sum", "avg"] as const);
+        this.tag(`${f}-json`);
+        return { q: `${f}(${x})`, r: `A.approx(A.${f}(g, ${sig} ${x}, "double"))` };
+      },
+      () => {
         const x = this.aggNum(1, ps, keys);
         this.tag("aggregate-arithmetic");
-        return { q: x.q, r: x.approx ? `A.approx(${x.r})` : x.r };
+        // A bare group key: any member's value (0 or -0 of one group), as keyField says.
+        const r = x.r === `A.key(g, ${sig} ${x.q})` ? `A.keyField(g, ${sig} ${x.q})` : x.r;
+        return { q: x.q, r: x.approx ? `A.approx(${r})` : r };
       },
       () => {
         const x = this.aggCond(0, ps, keys);

@@ -29,6 +29,34 @@ export class Approx {
   constructor(readonly value: unknown) {}
 }
 
+/**
+ * A timestamp ±infinity as the reference holds it: closql reads it back as the number ±Infinity
+ * (pg's policy, README Limits), while its SQL compares it as an instant after (before) every other
+ * one, `getTime()` included. The reference's rows hold this Date whose time is ±Infinity, so the
+ * closures compute what the SQL does; a result value ±Infinity matches it.
+ */
+export class InfiniteDate extends Date {
+  constructor(readonly sign: 1 | -1) {
+    super(NaN);
+  }
+  override getTime(): number {
+    return this.sign * Infinity;
+  }
+  override valueOf(): number {
+    return this.sign * Infinity;
+  }
+}
+
+/** The rows with every ±Infinity timestamp (columns `at`, `ts`) as an InfiniteDate. */
+export function withInfiniteDates<T extends object>(rows: readonly T[]): T[] {
+  return rows.map((r) => {
+    const out = { ...r } as Record<string, unknown>;
+    for (const k of ["at", "ts"])
+      if (typeof out[k] === "number") out[k] = new InfiniteDate((out[k] as number) > 0 ? 1 : -1);
+    return out as T;
+  });
+}
+
 export function start<T>(rows: readonly T[]): [T][] {
   return rows.map((r) => [r]);
 }
@@ -70,6 +98,8 @@ export function canonical(v: unknown): string {
   if (v === null) return "null";
   if (v === undefined) return "undefined";
   if (typeof v === "boolean") return `b:${v}`;
+  // closql groups and compares timestamps by value (as getTime() does), not by object identity.
+  if (v instanceof Date) return `n:${v.getTime()}`;
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
   if (typeof v === "object")
     return `{${Object.keys(v as object)
@@ -115,14 +145,14 @@ export function count<T extends Tuple>(g: readonly T[], f?: (...t: NoInfer<T>) =
   return f ? present(g, f).length : g.length;
 }
 
-export type NumberKind = "int" | "double" | "bigint" | "bn" | "numeric";
+export type NumberKind = "int" | "double" | "real" | "bigint" | "bn" | "numeric";
 
 export function sum<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: "bigint"): bigint | null;
 export function sum<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: "numeric"): string | null;
 export function sum<T extends Tuple>(
   g: readonly T[],
   f: (...t: T) => unknown,
-  kind: "int" | "double" | "bn",
+  kind: "int" | "double" | "real" | "bn",
 ): number | null;
 export function sum<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => unknown, kind: NumberKind): unknown {
   const xs = present(g, f);
@@ -146,7 +176,7 @@ export function avg<T extends Tuple>(g: readonly T[], f: (...t: NoInfer<T>) => u
     const s = decimalSum(xs as string[]);
     return s === "NaN" ? "NaN" : String(Number(s) / xs.length);
   }
-  if (kind === "double") return (xs as number[]).reduce((a, b) => a + b) / xs.length;
+  if (kind === "double" || kind === "real") return (xs as number[]).reduce((a, b) => a + b) / xs.length;
   const total = (xs as (number | bigint)[]).reduce<bigint>((a, b) => a + BigInt(b), 0n);
   return Number(total) / xs.length;
 }
@@ -268,11 +298,20 @@ export function output<T extends Tuple>(
 ): Expected[] {
   const out = tuples.map((t) => ({ v: select(...t), k: keys.map((k) => k(...t)) }));
   if (!distinct) return out;
-  const seen = new Set<string>();
-  return out.filter((e) => {
+  // Rows equal as a Set sees them may differ in spelling (0 and -0): SQL returns either one.
+  const seen = new Map<string, Expected>();
+  for (const e of out) {
     const c = canonical(e.v);
-    if (seen.has(c)) return false;
-    seen.add(c);
-    return true;
-  });
+    const first = seen.get(c);
+    if (!first) {
+      seen.set(c, { v: { ...e.v }, k: e.k });
+      continue;
+    }
+    const v = first.v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(e.v)) {
+      const known = v[k] instanceof AnyOf ? (v[k] as AnyOf).values : [v[k]];
+      if (!known.some((y) => Object.is(y, x))) v[k] = new AnyOf([...known, x]);
+    }
+  }
+  return [...seen.values()];
 }

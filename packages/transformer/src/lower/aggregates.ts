@@ -1,7 +1,8 @@
 import ts from "typescript";
 import { Refusal } from "../diagnostics/refusal";
 import * as sql from "../ir/sql-node";
-import { isIntegerSqlType, ValueType } from "../ir/value-type";
+import { isIntegerSqlType, isJson, ValueType } from "../ir/value-type";
+import { jsonDouble } from "./json";
 import type { LoweringContext } from "./context";
 import { codeUnitOrder } from "./ordering";
 import { textValue } from "./strings";
@@ -62,10 +63,28 @@ export function aggregateCall(cx: LoweringContext, e: ts.CallExpression, name: s
   cx.aggregateDepth++;
   try {
     const [arg] = e.arguments;
-    return lower(arg === undefined ? undefined : lowerValue(cx, arg), e);
+    return lower(arg === undefined ? undefined : jsonScalar(lowerValue(cx, arg)), e);
   } finally {
     cx.aggregateDepth--;
   }
+}
+
+/**
+ * A JSONB scalar path as the value JavaScript holds, for an aggregate to skip or take: a number path
+ * as its double, a string path as its text, JSON null and a missing key as SQL NULL (JavaScript's
+ * null and undefined, which the aggregates skip). PostgreSQL has no min/max of jsonb, and a cast of
+ * JSON null to a number fails: the path itself must never reach the aggregate. Objects, arrays and
+ * booleans stay JSONB, for the aggregate to refuse.
+ */
+function jsonScalar(v: Value): Value {
+  if (!isJson(v.type) || (v.type.kind !== "number" && v.type.kind !== "string")) return v;
+  const type = { ...v.type, jsonPath: undefined, absent: undefined, nullable: true };
+  if (v.type.kind === "string")
+    return { node: sql.binary("#>>", v.node, sql.literal("'{}'")), type: { ...type, sqlType: "text" } };
+  const node = sql.share([v.node], (x) =>
+    sql.caseWhen(sql.binary("=", x, sql.literal("'null'::jsonb")), sql.NULL, jsonDouble(x)),
+  );
+  return { node, type: { ...type, sqlType: "double precision", neverNaN: true } };
 }
 
 function aggregate(name: string, v: Value, type: Omit<ValueType, "nullable">): Value {

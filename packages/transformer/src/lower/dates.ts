@@ -6,6 +6,7 @@ import { nullabilityOf } from "../ir/value-type";
 import type { SqlNode } from "../ir/sql-node";
 import type { LoweringContext } from "./context";
 import { FLIPPED } from "./numbers";
+import { chainedAbsence } from "./absence";
 import { lowerValue, Value } from "./value";
 
 type DateOp = "=" | "<" | "<=" | ">" | ">=";
@@ -88,7 +89,13 @@ export function getTime(cx: LoweringContext, e: ts.CallExpression, receiver: ts.
   );
   return {
     node: sql.cast(ms, "int8"),
-    type: { kind: "number", ...nullabilityOf(d.type), sqlType: "bigint" },
+    // `a.at?.getTime()` is undefined where `at` is NULL (`?.`), not null: `!== undefined` must read it so.
+    type: {
+      kind: "number",
+      ...nullabilityOf(d.type),
+      sqlType: "bigint",
+      absent: chainedAbsence(e, d.type) ?? d.type.absent,
+    },
     dateOf: d,
   };
 }

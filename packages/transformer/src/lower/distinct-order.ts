@@ -1,6 +1,7 @@
 import { Refusal } from "../diagnostics/refusal";
 import type { SqlNode } from "../ir/sql-node";
 import type { LoweredStep } from "../ir/statement";
+import { millisecondsOf } from "./steps/group-by";
 
 /**
  * `distinct()` with `orderBy`: PostgreSQL sorts the rows DISTINCT keeps only by values they hold
@@ -15,7 +16,8 @@ export function alignDistinctOrder(steps: readonly LoweredStep[]): LoweredStep[]
   const at = steps.findIndex((s) => s.kind === "select");
   const select = at >= 0 ? steps[at] : undefined;
   const selected = select ? [...select.nodes] : [];
-  for (const step of steps) {
+  const sorted = new Map<number, LoweredStep>();
+  for (const [index, step] of steps.entries()) {
     if (step.kind !== "orderBy" || !step.sort) continue;
     const key = step.sort.node;
     const refuse = (why: string) =>
@@ -30,13 +32,25 @@ export function alignDistinctOrder(steps: readonly LoweredStep[]): LoweredStep[]
     if (!select && key.kind === "column") continue;
     const match = selected.findIndex((n) => sameNode(unaliased(n), key));
     if (match >= 0) continue;
+    // A timestamp is selected cut to the millisecond (groupedValue): sort by that very value, which
+    // orders the rows JavaScript's Dates would (values within one millisecond are one row here).
+    const truncated = millisecondsOf(key);
+    if (selected.some((n) => sameNode(unaliased(n), truncated))) {
+      const sort = step.nodes[0];
+      sorted.set(index, {
+        ...step,
+        nodes: [{ ...sort, operand: truncated } as SqlNode],
+        sort: { ...step.sort, node: truncated },
+      });
+      continue;
+    }
     const collated = key.kind === "collate" ? selected.findIndex((n) => sameNode(unaliased(n), key.operand)) : -1;
     if (collated < 0) throw refuse(select ? "" : " (write a `select` holding it)");
     const n = selected[collated];
     const name = n.kind === "alias" ? n.name : n.kind === "column" ? n.name : undefined;
     selected[collated] = name === undefined ? key : { kind: "alias", operand: key, name };
   }
-  return select ? steps.map((s, i) => (i === at ? { ...s, nodes: selected } : s)) : [...steps];
+  return steps.map((s, i) => (i === at ? { ...s, nodes: selected } : (sorted.get(i) ?? s)));
 }
 
 function unaliased(n: SqlNode): SqlNode {

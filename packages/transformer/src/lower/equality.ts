@@ -59,7 +59,8 @@ function nullCheck(
   nullish: ts.Expression,
   positive: boolean,
 ): SqlNode {
-  const v = lowerValue(cx, operand);
+  // `d?.getTime() === undefined` tests the timestamp itself (NULL alike; no epoch of ±infinity computed).
+  const v = instant(lowerValue(cx, operand));
   const loose = op === "==" || op === "!=";
   if (!loose && !isNullLiteral(nullish) && !cx.typeIncludesUndefined(operand) && !v.type.jsonPath) {
     throw new Refusal(
@@ -95,6 +96,11 @@ function nullCheck(
   return hit.kind === "is" && hit.test === "NULL" ? sql.is(hit.operand, "NOT NULL") : sql.not(hit);
 }
 
+/** A getTime() value tested for absence on its timestamp (NULL alike; no epoch of ±infinity computed). */
+function instant(v: Value): Value {
+  return v.dateOf ? { ...v, node: v.dateOf.node } : v;
+}
+
 /** TRUE exactly when `a === b` (equal) or `a !== b` (equal = false) in JavaScript. */
 function equality(
   cx: LoweringContext,
@@ -104,7 +110,16 @@ function equality(
   equal: boolean,
   loose = false,
 ): SqlNode {
-  if (a.dateOf || b.dateOf) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
+  if (a.dateOf || b.dateOf) {
+    if (!a.type.nullable || !b.type.nullable) return compareDates(cx, "=", dateSide(a, e), dateSide(b, e), equal);
+    // Both sides may be absent (`a.at?.getTime() === b.at?.getTime()`): undefined === undefined is
+    // true in JavaScript, where SQL's = of two NULLs is not; null and undefined stay apart.
+    const hit = sql.or(
+      compareDates(cx, "=", dateSide(a, e), dateSide(b, e), true),
+      bothAbsentAlike(cx, instant(a), instant(b), e),
+    );
+    return equal ? hit : sql.is(hit, "NOT TRUE");
+  }
   for (const v of [a, b]) {
     // Only JSON scalars compare by value; a JSON object or array is compared by reference in JS.
     if (isJson(v.type) && !["string", "number", "boolean"].includes(v.type.kind)) {

@@ -1,5 +1,6 @@
 import ts from "typescript";
 import { Refusal } from "../../diagnostics/refusal";
+import * as sql from "../../ir/sql-node";
 import type { SqlNode } from "../../ir/sql-node";
 import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
@@ -38,10 +39,25 @@ export function lowerGroupBy(input: StepInput): LoweredStep {
  * A value as GROUP BY and DISTINCT must compare it: as JavaScript's `===` (a `Map` key, a `Set`
  * member) tells it from another. A numeric is a string in JavaScript, so "1.0" and "1.00" are two
  * keys, where PostgreSQL's numeric equality makes them one group: it is grouped (and selected) as
- * its text. The other types' SQL equality already agrees (doubles: NaN = NaN and -0 = 0, as in a Map).
+ * its text. A timestamp is a Date, which holds milliseconds: rows whose timestamps differ only in
+ * microseconds are one group (closql groups Dates by `getTime()`, as its `===` on `getTime()` and
+ * its joins compare them), so it is grouped and selected cut to the millisecond — the value
+ * JavaScript receives either way. The other types' SQL equality already agrees (doubles: NaN = NaN
+ * and -0 = 0, as in a Map).
  */
 export function groupedValue(v: Value): Value {
-  return v.type.kind === "string" && v.type.sqlType === "numeric" ? textValue(v) : v;
+  if (v.type.kind === "string" && v.type.sqlType === "numeric") return textValue(v);
+  if (isTimestamp(v)) return { ...v, node: millisecondsOf(v.node) };
+  return v;
+}
+
+function isTimestamp(v: Value): boolean {
+  return v.type.kind === "date" && (v.type.sqlType === "timestamptz" || v.type.sqlType === "timestamp");
+}
+
+/** `date_trunc('milliseconds', x)`: a timestamp as a Date holds it (±infinity stay). */
+export function millisecondsOf(x: SqlNode): SqlNode {
+  return sql.call("date_trunc", sql.literal("'milliseconds'"), x);
 }
 
 /** `.having(g => count() > 2)`: the groups for which the closure is truthy. */

@@ -42,6 +42,15 @@ export function sortKey(cx: LoweringContext, body: ts.Expression): Value {
       "Sort by a column or an expression of the row, e.g. `.orderBy((u) => u.id)`.",
     );
   }
+  // JavaScript has no order of objects (`<` compares "[object Object]" with itself): a JSONB object
+  // as a key would sort by PostgreSQL's jsonb order, which no closure computes.
+  if (key.type.kind === "json")
+    throw new Refusal(
+      "unsupportedExpression",
+      body,
+      "this sort key is a JSON object, which JavaScript has no order for.",
+      "Sort by a column or a JSON scalar path: `.orderBy((u) => u.meta?.plan)`.",
+    );
   return key.type.kind === "string" ? codeUnitOrder(textValue(key)) : key;
 }
 
