@@ -190,4 +190,70 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .sort((x, y) => (x.a as number) - (y.a as number) || (x.b as number) - (y.b as number));
     assert.deepEqual(pairs, expected);
   });
+
+  test("a group key's expression stays at the grouped level: an operand reading it is repeated, not shared in a subquery", async () => {
+    const rows = await t.db.mp
+      .groupBy((a) => a.f ?? -1)
+      .having((a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1))
+      .select((a) => ({ key: a.f ?? -1, square: (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1), n: count() }))
+      .all();
+    assert.equal(t.last().sql, `SELECT COALESCE("f", (-1)::float8) AS "key", (((COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) = COALESCE("f", (-1)::float8) AND (COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE) IS TRUE AS "square", count(*) AS "n" FROM "mp" GROUP BY COALESCE("f", (-1)::float8) HAVING ((COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) = COALESCE("f", (-1)::float8) AND (COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE`);
+    const expected = A.groups(A.start(PARENTS), (a) => a.f ?? -1)
+      .filter((g) => A.key(g, (a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1)))
+      .map((g) => ({
+        key: A.key(g, (a) => a.f ?? -1),
+        square: A.key(g, (a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1)),
+        n: A.count(g),
+      }));
+    const canonical = (rs: readonly unknown[]) => rs.map(A.canonical).sort();
+    assert.ok(expected.length > 1);
+    assert.deepEqual(canonical(rows), canonical(expected));
+    // A plain group key may be read in the subquery: the operand stays shared there.
+    const plain = await t.db.mp
+      .groupBy((a) => a.f)
+      .having((a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1))
+      .select((a) => ({ f: a.f, n: count() }))
+      .all();
+    assert.equal(t.last().sql, `SELECT "f", count(*) AS "n" FROM "mp" GROUP BY "f" HAVING (SELECT ("closql_let1"."closql_let1_1" = COALESCE("f", (-1)::float8) AND "closql_let1"."closql_let1_1" <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE FROM (SELECT COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8) AS "closql_let1_1") AS "closql_let1")`);
+    const plainExpected = A.groups(A.start(PARENTS), (a) => a.f)
+      .filter((g) => A.key(g, (a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1)))
+      .map((g) => ({ f: A.key(g, (a) => a.f), n: A.count(g) }));
+    assert.deepEqual(canonical(plain), canonical(plainExpected));
+  });
+
+  test("a timestamp key another key follows sorts by the millisecond a Date holds (rows 1, 2 and 12 tie)", async () => {
+    const rows = await t.db.mp
+      .where((a) => a.at !== null && a.at < new Date("2024-01-02"))
+      .orderBy((a) => a.at)
+      .orderBy((a) => a.id, "desc")
+      .select((a) => ({ id: a.id, at: a.at }))
+      .all();
+    assert.equal(t.last().sql, `SELECT "id", "at" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) ORDER BY date_trunc('milliseconds', "at" AT TIME ZONE 'UTC'), "id" DESC`);
+    const expected = A.start(A.withInfiniteDates(PARENTS))
+      .map(([a]) => a)
+      .filter((a) => a.at !== null && a.at < new Date("2024-01-02"))
+      .sort((x, y) => x.at!.getTime() - y.at!.getTime() || y.id - x.id)
+      .map((a) => ({ id: a.id, at: a.at }));
+    const tied = rows.findIndex((r) => r.id === 12);
+    assert.deepEqual(
+      rows.slice(tied, tied + 3).map((r) => r.id),
+      [12, 2, 1],
+    );
+    assert.deepEqual(rows.map(A.canonical), expected.map(A.canonical));
+    // Grouped, the key is the GROUP BY key, cut the same way (PostgreSQL matches it).
+    const groups = await t.db.mp
+      .where((a) => a.at !== null && a.at < new Date("2024-01-02"))
+      .groupBy((a) => a.at)
+      .orderBy((a) => a.at, "desc")
+      .select((a) => ({ at: a.at, n: count() }))
+      .all();
+    assert.equal(t.last().sql, `SELECT date_trunc('milliseconds', "at") AS "at", count(*) AS "n" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) GROUP BY date_trunc('milliseconds', "at") ORDER BY date_trunc('milliseconds', "at") DESC`);
+    const expectedGroups = A.groups(
+      A.start(A.withInfiniteDates(PARENTS)).filter(([a]) => a.at !== null && a.at < new Date("2024-01-02")),
+      (a) => a.at,
+    )
+      .map((g) => ({ at: A.key(g, (a) => a.at), n: A.count(g) }))
+      .sort((x, y) => y.at!.getTime() - x.at!.getTime());
+    assert.deepEqual(groups.map(A.canonical), expectedGroups.map(A.canonical));
+  });
 });

@@ -273,6 +273,28 @@ const ORDERS: Order[] = [
             .all(),
     sql: `SELECT ${COLUMNS} FROM "entries" WHERE (floor(extract(epoch FROM "at") * 1000)::int8 > floor(extract(epoch FROM $1::timestamptz) * 1000)::int8 OR (floor(extract(epoch FROM "at") * 1000)::int8 = floor(extract(epoch FROM $1::timestamptz) * 1000)::int8 AND "id" < $2::integer)) ORDER BY floor(extract(epoch FROM "at") * 1000)::int8, "id" DESC LIMIT $3`,
   },
+  {
+    name: "a timestamp key another key follows: by its milliseconds (the server keeps microseconds), id desc",
+    all: (db) =>
+      db.entries
+        .orderBy((e) => e.at)
+        .orderBy((e) => e.id, "desc")
+        .all(),
+    page: (db, size, c) =>
+      c
+        ? db.entries
+            .orderBy((e) => e.at)
+            .orderBy((e) => e.id, "desc")
+            .after(c)
+            .limit(size)
+            .all()
+        : db.entries
+            .orderBy((e) => e.at)
+            .orderBy((e) => e.id, "desc")
+            .limit(size)
+            .all(),
+    sql: `SELECT ${COLUMNS} FROM "entries" WHERE (date_trunc('milliseconds', "at" AT TIME ZONE 'UTC') > date_trunc('milliseconds', $1::timestamptz AT TIME ZONE 'UTC') OR (date_trunc('milliseconds', "at" AT TIME ZONE 'UTC') = date_trunc('milliseconds', $1::timestamptz AT TIME ZONE 'UTC') AND "id" < $2::integer)) ORDER BY date_trunc('milliseconds', "at" AT TIME ZONE 'UTC'), "id" DESC LIMIT $3`,
+  },
 ];
 
 /** Pages through `order` with pages of `size` rows, each after the last row of the one before. */
@@ -354,6 +376,18 @@ function pagingTests(open: () => Server | string) {
     const { db } = s;
     const full = await ORDERS[0].all(db);
     const expected = [...full].sort((a, b) => codeUnits(a.name, b.name) || a.id - b.id);
+    assert.deepEqual(
+      full.map((r) => r.id),
+      expected.map((r) => r.id),
+    );
+  });
+
+  test("a timestamp key another key follows ties as JavaScript's Dates do, to the millisecond", async (t) => {
+    const s = serverFor(t);
+    if (!s) return;
+    const order = ORDERS.find((o) => o.name.startsWith("a timestamp key another key follows"))!;
+    const full = await order.all(s.db);
+    const expected = [...full].sort((a, b) => a.at.getTime() - b.at.getTime() || b.id - a.id);
     assert.deepEqual(
       full.map((r) => r.id),
       expected.map((r) => r.id),

@@ -27,10 +27,15 @@ export const tasks = table(
     finishedAt: timestamptz().nullable(),
   },
   (t) => [
-    // Fits the claim query exactly: `WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1`.
+    // Fits the claim query exactly: `WHERE status = 'queued' AND run_at < $1 ORDER BY
+    // date_trunc('milliseconds', run_at AT TIME ZONE 'UTC'), id LIMIT 1` (a timestamp key another key
+    // follows sorts by the millisecond a Date holds, in this form an index can hold).
     // Partial, so it only holds the (few) waiting tasks, not the (many) finished ones; closql inlines the
     // literal 'queued' in the claim's SQL, which is what lets the planner use a partial index.
-    index("tasks_claim_idx").on(t.runAt, t.id).where("status = 'queued'"),
+    index("tasks_claim_idx")
+      .expression("date_trunc('milliseconds', run_at AT TIME ZONE 'UTC')")
+      .on(t.id)
+      .where("status = 'queued'"),
     // The lease reaper: running tasks by claim time.
     index("tasks_running_idx").on(t.lockedAt).where("status = 'running'"),
     check("tasks_attempts_check", "attempts >= 0 AND max_attempts >= 1"),

@@ -16,6 +16,7 @@ import { printRead } from "./print/statement";
 import { printStep } from "./print/steps";
 import { checkChainShape, stepScopes } from "./lower/chain-shape";
 import { alignDistinctOrder } from "./lower/distinct-order";
+import { shareAtGroupedLevel } from "./lower/grouped-levels";
 import type { RowSource } from "./lower/context";
 import { mergePreloads, printPreloads, PrintedPreload } from "./print/preload";
 import { printJsonPreloads } from "./print/preload-json";
@@ -109,8 +110,11 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
           lowered.push(guard(step.call, () => lowerStep(chain, i, scopes[i], earlier), failures));
         });
       if (failures.length === 0) guard(node, () => checkChainShape(chain, lowered as LoweredStep[], checker), failures);
-      if (failures.length === 0)
+      if (failures.length === 0) {
+        const wholeStatement = chain.rootIsTable && chain.terminal !== undefined;
+        lowered = shareAtGroupedLevel(lowered as LoweredStep[], wholeStatement);
         lowered = guard(node, () => alignDistinctOrder(lowered as LoweredStep[]), failures) ?? lowered;
+      }
       const terminal = chain.terminal;
       const write =
         terminal?.method.role === "write"
@@ -430,6 +434,7 @@ export function createTransformer(host: TransformHost): ts.TransformerFactory<ts
       sources,
       earlier,
       later,
+      closed: chain.terminal !== undefined,
     });
   }
 

@@ -133,8 +133,8 @@ export const DIAGNOSTICS = {
   keysetKey: {
     code: 91042,
     summary:
-      "a sort key `.after()` cannot page exactly: a plain timestamp (microseconds; a Date holds milliseconds), JSON, arrays, bytes",
-    example: `.orderBy((u) => u.createdAt).orderBy((u) => u.id).after({ createdAt: since, id: n })`,
+      "a sort key `.after()` cannot page exactly: a timestamp as the last key (microseconds; a Date holds milliseconds), JSON, arrays, bytes",
+    example: `.orderBy((u) => u.createdAt).after({ createdAt: since })`,
   },
   keysetCursor: {
     code: 91043,

@@ -190,6 +190,32 @@ export function share(values: readonly SqlNode[], build: (...refs: SqlNode[]) =>
   return shared.length === 0 ? inlined : { kind: "let", key, values: shared.map((i) => values[i]), body: inlined };
 }
 
+/**
+ * The tree as a grouped query level (GROUP BY, HAVING, aggregates) must hold it. A `let` computes its
+ * values in a subquery, and there PostgreSQL accepts a column of the outer row only inside an
+ * aggregate or as a GROUP BY key itself: it matches a grouped expression (`date_trunc(…)`,
+ * `COALESCE("f", -1)`) only at the query's own level, so a subquery reading a column under such a
+ * key fails to PREPARE ("subquery uses ungrouped column"). A value reading a column for which
+ * `grouped` is false is therefore put back in each of its places (as a value holding an aggregate
+ * always is); values reading only grouped columns, parameters and literals stay shared. An
+ * aggregate's argument is left as it is: its columns belong to the aggregate.
+ */
+export function inGroupedLevel(n: SqlNode, grouped: (c: Extract<SqlNode, { kind: "column" }>) => boolean): SqlNode {
+  return mapNodes(n, (c) => {
+    if (c.kind === "call" && AGGREGATE_FUNCTIONS.has(c.name)) return c;
+    if (c.kind !== "let") return undefined;
+    const values = c.values.map((v) => inGroupedLevel(v, grouped));
+    const body = inGroupedLevel(c.body, grouped);
+    const kept = values.flatMap((v, i) => (columnsOf(v).every(grouped) ? [i] : []));
+    const inlined = mapNodes(body, (r) => {
+      if (r.kind !== "ref" || r.key !== c.key) return undefined;
+      const at = kept.indexOf(r.index);
+      return at < 0 ? values[r.index] : { kind: "ref", key: c.key, index: at };
+    });
+    return kept.length === 0 ? inlined : { ...c, values: kept.map((i) => values[i]), body: inlined };
+  });
+}
+
 /** Whether the tree reads a column. */
 export function readsColumn(n: SqlNode): boolean {
   return columnsOf(n).length > 0;
@@ -261,7 +287,6 @@ function mapChildren(n: SqlNode, f: (c: SqlNode) => SqlNode): SqlNode {
   }
 }
 
-/** Cheap enough to repeat: at most a few nodes. */
 /** The aggregate functions closql's markers print (aggregates.ts). */
 const AGGREGATE_FUNCTIONS = new Set(["count", "sum", "avg", "min", "max"]);
 
@@ -273,6 +298,7 @@ function holdsAggregate(n: SqlNode): boolean {
   return found;
 }
 
+/** Cheap enough to repeat: at most a few nodes. */
 function isSmall(n: SqlNode): boolean {
   return weight(n, 6) <= 6;
 }

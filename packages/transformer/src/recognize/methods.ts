@@ -28,6 +28,8 @@ export interface StepInput {
    */
   readonly earlier: readonly { readonly call: ts.CallExpression; readonly lowered?: LoweredStep }[];
   readonly later: readonly { readonly kind: StepKind; readonly call: ts.CallExpression }[];
+  /** The chain expression ends in a terminal: no step follows `later` (else steps may be added elsewhere). */
+  readonly closed: boolean;
   /** The row parameters its closures receive: one per table in scope (a join's own table last). */
   readonly sources: readonly RowSource[];
   /** The table's relations, as the query's type declares them. */

@@ -76,6 +76,7 @@ export function lowerChains(chains: readonly string[]): Lowered[][] {
           table: chain.table,
           earlier: [...earlier],
           later: chain.steps.slice(i + 1).map((s) => ({ kind: s.method.kind, call: s.call })),
+          closed: chain.terminal !== undefined,
           sources: scopes[i],
           relations: chain.relations,
         });
@@ -116,6 +117,7 @@ export function preloadStatements(chain: string): { statements: string[]; bindin
             sources: [{ table: recognized.table, relations: recognized.relations }],
             earlier: [],
             later: [],
+            closed: true,
           }).preload!,
       );
     const statements: string[] = [];

@@ -138,9 +138,11 @@ function cursorKey(input: StepInput, sort: SortKey, cursor: ts.Expression): Keys
 }
 
 /**
- * How a cursor column is bound. A timestamp key is refused: PostgreSQL keeps microseconds, a Date
- * only milliseconds, so the cursor cannot say where its own row is (it would come again on the next
- * page). JSON, arrays and bytes have no JavaScript form that round-trips exactly.
+ * How a cursor column is bound. A plain timestamp key (the last key, which orderBy leaves uncut) is
+ * refused: PostgreSQL keeps microseconds, a Date only milliseconds, so the cursor cannot say where
+ * its own row is (it would come again on the next page). A timestamp key another key follows sorts
+ * by `date_trunc('milliseconds', …)` (order-by.ts), which the cursor's Date states exactly. JSON,
+ * arrays and bytes have no JavaScript form that round-trips exactly.
  */
 function bindingOf(input: StepInput, sort: SortKey, column: ColumnInfo): BindVia {
   const base = column.sqlType.replace(/\(.*\)$/, "");

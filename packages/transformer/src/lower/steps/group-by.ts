@@ -51,7 +51,8 @@ export function groupedValue(v: Value): Value {
   return v;
 }
 
-function isTimestamp(v: Value): boolean {
+/** A `timestamptz` or `timestamp` value: microseconds in SQL, milliseconds in a Date. */
+export function isTimestamp(v: Value): boolean {
   return v.type.kind === "date" && (v.type.sqlType === "timestamptz" || v.type.sqlType === "timestamp");
 }
 

@@ -1,5 +1,7 @@
 import ts from "typescript";
 import { Refusal } from "../../diagnostics/refusal";
+import * as sql from "../../ir/sql-node";
+import type { SqlNode } from "../../ir/sql-node";
 import type { LoweredStep } from "../../ir/statement";
 import type { StepInput } from "../../recognize/methods";
 import { LoweringContext } from "../context";
@@ -7,6 +9,7 @@ import { closureBody, inlineClosure, skipParens } from "../syntax";
 import { codeUnitOrder } from "../ordering";
 import { textValue } from "../strings";
 import { lowerValue, Value } from "../value";
+import { isTimestamp, millisecondsOf } from "./group-by";
 
 /** `.orderBy(u => key, "asc" | "desc", { nulls: "first" | "last" })` */
 export function lowerOrderBy(input: StepInput): LoweredStep {
@@ -14,7 +17,7 @@ export function lowerOrderBy(input: StepInput): LoweredStep {
   const closure = inlineClosure(input.name, keyArg);
   const cx = new LoweringContext(input.checker, closure, input.sources, { aggregates: true });
   const body = closureBody(closure);
-  const key = sortKey(cx, body);
+  const key = exactAtMilliseconds(input, sortKey(cx, body));
   const direction = directionArg ? literalOption(directionArg, ["asc", "desc"], "the sort direction") : "asc";
   const nulls = optionsArg ? nullsOption(optionsArg) : undefined;
   return {
@@ -23,6 +26,36 @@ export function lowerOrderBy(input: StepInput): LoweredStep {
     reads: cx.reads,
     sort: { node: key.node, type: key.type, direction, nulls, at: body },
   };
+}
+
+/**
+ * A timestamp key sorts as JavaScript's Dates compare, to the millisecond, wherever that differs
+ * from its microseconds: when another key follows (rows whose timestamps differ only in microseconds
+ * are tied, for the next key to order), and in a grouped chain. The last key of an ungrouped chain
+ * stays the column, which a plain index serves (its order within a millisecond is one JavaScript
+ * leaves open). A chain expression without a terminal may get more keys elsewhere, so its keys are
+ * cut too; a distinct chain's are aligned with its select list instead (distinct-order.ts). Keyset
+ * pagination compares the same SQL at the cursor, where the Date states it exactly.
+ */
+function exactAtMilliseconds(input: StepInput, key: Value): Value {
+  if (!isTimestamp(key)) return key;
+  const kinds = [...input.earlier.map((s) => s.lowered?.kind), ...input.later.map((s) => s.kind)];
+  if (kinds.includes("distinct")) return key;
+  // Grouped, the key is the GROUP BY key `groupedValue` prints, which PostgreSQL matches.
+  if (kinds.includes("groupBy") || kinds.includes("having")) return { ...key, node: millisecondsOf(key.node) };
+  const keyFollows = !input.closed || input.later.some((s) => s.kind === "orderBy");
+  return keyFollows ? { ...key, node: indexableMilliseconds(key) } : key;
+}
+
+/**
+ * `date_trunc('milliseconds', …)` in a form an expression index can hold: PostgreSQL's date_trunc of
+ * a `timestamptz` depends on the session's time zone (it is only STABLE), that of a `timestamp` does
+ * not, and a `timestamptz` at UTC is the same instant's `timestamp` (±infinity stay).
+ */
+function indexableMilliseconds(key: Value): SqlNode {
+  const utc =
+    key.type.sqlType === "timestamptz" ? sql.binary("AT TIME ZONE", key.node, sql.literal("'UTC'")) : key.node;
+  return millisecondsOf(utc);
 }
 
 /**
