@@ -197,7 +197,10 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .having((a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1))
       .select((a) => ({ key: a.f ?? -1, square: (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1), n: count() }))
       .all();
-    assert.equal(t.last().sql, `SELECT COALESCE("f", (-1)::float8) AS "key", (((COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) = COALESCE("f", (-1)::float8) AND (COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE) IS TRUE AS "square", count(*) AS "n" FROM "mp" GROUP BY COALESCE("f", (-1)::float8) HAVING ((COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) = COALESCE("f", (-1)::float8) AND (COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE`);
+    assert.equal(
+      t.last().sql,
+      `SELECT COALESCE("f", (-1)::float8) AS "key", (((COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) = COALESCE("f", (-1)::float8) AND (COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE) IS TRUE AS "square", count(*) AS "n" FROM "mp" GROUP BY COALESCE("f", (-1)::float8) HAVING ((COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) = COALESCE("f", (-1)::float8) AND (COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8)) <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE`,
+    );
     const expected = A.groups(A.start(PARENTS), (a) => a.f ?? -1)
       .filter((g) => A.key(g, (a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1)))
       .map((g) => ({
@@ -214,7 +217,10 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .having((a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1))
       .select((a) => ({ f: a.f, n: count() }))
       .all();
-    assert.equal(t.last().sql, `SELECT "f", count(*) AS "n" FROM "mp" GROUP BY "f" HAVING (SELECT ("closql_let1"."closql_let1_1" = COALESCE("f", (-1)::float8) AND "closql_let1"."closql_let1_1" <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE FROM (SELECT COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8) AS "closql_let1_1") AS "closql_let1")`);
+    assert.equal(
+      t.last().sql,
+      `SELECT "f", count(*) AS "n" FROM "mp" GROUP BY "f" HAVING (SELECT ("closql_let1"."closql_let1_1" = COALESCE("f", (-1)::float8) AND "closql_let1"."closql_let1_1" <> 'NaN' AND COALESCE("f", (-1)::float8) <> 'NaN') IS NOT TRUE FROM (SELECT COALESCE("f", (-1)::float8) * COALESCE("f", (-1)::float8) AS "closql_let1_1") AS "closql_let1")`,
+    );
     const plainExpected = A.groups(A.start(PARENTS), (a) => a.f)
       .filter((g) => A.key(g, (a) => (a.f ?? -1) * (a.f ?? -1) !== (a.f ?? -1)))
       .map((g) => ({ f: A.key(g, (a) => a.f), n: A.count(g) }));
@@ -228,7 +234,10 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .orderBy((a) => a.id, "desc")
       .select((a) => ({ id: a.id, at: a.at }))
       .all();
-    assert.equal(t.last().sql, `SELECT "id", "at" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) ORDER BY date_trunc('milliseconds', "at" AT TIME ZONE 'UTC'), "id" DESC`);
+    assert.equal(
+      t.last().sql,
+      `SELECT "id", "at" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) ORDER BY date_trunc('milliseconds', "at" AT TIME ZONE 'UTC'), "id" DESC`,
+    );
     const expected = A.start(A.withInfiniteDates(PARENTS))
       .map(([a]) => a)
       .filter((a) => a.at !== null && a.at < new Date("2024-01-02"))
@@ -247,7 +256,10 @@ describe("aggregates, grouping and distinct as JavaScript computes them", () => 
       .orderBy((a) => a.at, "desc")
       .select((a) => ({ at: a.at, n: count() }))
       .all();
-    assert.equal(t.last().sql, `SELECT date_trunc('milliseconds', "at") AS "at", count(*) AS "n" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) GROUP BY date_trunc('milliseconds', "at") ORDER BY date_trunc('milliseconds', "at") DESC`);
+    assert.equal(
+      t.last().sql,
+      `SELECT date_trunc('milliseconds', "at") AS "at", count(*) AS "n" FROM "mp" WHERE ("at" IS NOT NULL AND "at" < $1) GROUP BY date_trunc('milliseconds', "at") ORDER BY date_trunc('milliseconds', "at") DESC`,
+    );
     const expectedGroups = A.groups(
       A.start(A.withInfiniteDates(PARENTS)).filter(([a]) => a.at !== null && a.at < new Date("2024-01-02")),
       (a) => a.at,
