@@ -22,7 +22,7 @@ import { summarize, type FuzzStats } from "./support/fuzz-runner";
 const CASES = Number(process.env.FUZZ_MULTI_CASES ?? process.env.FUZZ_CASES ?? 300);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
 /** Preload (its own stream): `.preload()` trees on reads of both strategies, FUZZ_PRELOAD_CASES. */
-const PRELOAD_CASES = Number(process.env.FUZZ_PRELOAD_CASES ?? 120);
+const PRELOAD_CASES = Number(process.env.FUZZ_PRELOAD_CASES ?? 80);
 const BATCH = 400;
 
 let t: TestDatabase<typeof multiSchema>;

@@ -877,11 +877,24 @@ class Generator {
     const table: TableName = this.chance(0.7) ? "mp" : "mc";
     const a: Param = { name: "a", table, optional: false };
     const tree: PreloadTree[] = [];
-    const calls: string[] = [];
-    for (let i = 0, n = this.chance(0.6) ? 1 : 2; i < n; i++) calls.push(this.preloadCall(table, tree));
+    // A chain built across `if`s: each call a precompiled plan that the runtime merges (or leaves out).
+    const dynamic = this.chance(0.2);
+    if (dynamic) this.tag("chain-across-ifs");
+    const calls: { text: string; flag?: string }[] = [];
+    for (let i = 0, n = this.chance(0.6) ? 1 : 2; i < n; i++) {
+      const on = !dynamic || this.chance(0.7);
+      const text = this.preloadCall(table, on ? tree : []);
+      calls.push({ text, flag: dynamic ? this.capture("boolean", String(on)) : undefined });
+    }
     const shape = this.pick(["all", "all", "first", "limit3", "limit7", "id", "id"] as const);
     this.tag(`read-${shape}`);
     let w = this.chance(shape === "id" ? 0.3 : 0.5) ? this.cond(1, [a]) : undefined;
+    // The read's own where may hold relation predicates (EXISTS beside the JSON subqueries).
+    const related = table === "mp" && w === undefined && this.chance(0.25);
+    if (related) {
+      w = this.relationCond(a, 1);
+      this.tag("where-relation-predicate");
+    }
     if (shape === "id") {
       const id = this.chance(0.5)
         ? String(1 + Math.floor(this.rand() * 14))
@@ -893,19 +906,18 @@ class Generator {
     const direction = this.pick(["asc", "desc"] as const);
     const limit = shape === "first" ? 1 : shape === "limit3" ? 3 : shape === "limit7" ? 7 : undefined;
     const where = w ? `.where((a) => ${w})` : "";
-    const preloads = calls.join("");
-    const early = this.chance(0.5);
-    const run = [
-      `db.${table}`,
-      early ? preloads : "",
-      where,
-      early ? "" : preloads,
-      ordered ? `.orderBy((a) => a.id${direction === "desc" ? ', "desc"' : ""})` : "",
-      shape === "limit3" ? ".limit(3)" : shape === "limit7" ? ".limit(7)" : "",
-      shape === "first" ? ".first()" : ".all()",
-    ].join("");
+    const preloads = calls.map((c) => c.text).join("");
+    const early = !dynamic && this.chance(0.5);
+    const order = ordered ? `.orderBy((a) => a.id${direction === "desc" ? ', "desc"' : ""})` : "";
+    const page = shape === "limit3" ? ".limit(3)" : shape === "limit7" ? ".limit(7)" : "";
+    const terminal = shape === "first" ? ".first()" : ".all()";
+    const run = dynamic
+      ? `(() => { let q: Query<typeof ${table}, any, RelationsOf<typeof multiSchema, "${table}">> = db.${table}${where}${order}${page}; ${calls.map((c) => `if (${c.flag}) q = q${c.text};`).join(" ")} return q${terminal}; })()`
+      : [`db.${table}`, early ? preloads : "", where, early ? "" : preloads, order, page, terminal].join("");
     const sig = `(a: ${ROW_TYPE[table]})`;
-    const rows = w ? `A.where(A.start(${ARRAY[table]}), ${sig} => ${w})` : `A.start(${ARRAY[table]})`;
+    // A relation predicate reads the parent with its kids and reports (R).
+    const test = related ? `(p: Mp) => ((a: MpR) => ${w})(R.find((r) => r.id === p.id)!)` : `${sig} => ${w}`;
+    const rows = w ? `A.where(A.start(${ARRAY[table]}), ${test})` : `A.start(${ARRAY[table]})`;
     const ref = `A.output(${rows}, ${sig} => A.loaded("${table}", a, ${this.specText(tree)}, { P, C, R }), [${ordered ? `${sig} => a.id` : ""}])`;
     return {
       kind: "preload",

@@ -37,7 +37,7 @@ import {
 const root = path.resolve(__dirname, "../../..");
 const HEADER = [
   `import type { Database } from "closql";`,
-  `import { avg, count, max, min, sum } from "closql";`,
+  `import { avg, count, max, min, sum, type Query, type RelationsOf } from "closql";`,
   `import { mc, mp, type multiSchema, type Mc, type Mj, type Mp, type MpR } from "../../support/fuzz-multi-schema";`,
   `import * as A from "../../support/fuzz-multi-reference";`,
   `type Db = Database<typeof multiSchema>;`,
