@@ -2,8 +2,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { databaseUrl, openTestDatabase, TestDatabase } from "./support/database";
+import { generatePreloadCases } from "./support/fuzz-multi-generator";
 import { describeMultiFinding, multiBatch, writeMultiFindings } from "./support/fuzz-multi-runner";
-import { CHILDREN, mc, MICROSECONDS, mp, multiSchema, PARENTS } from "./support/fuzz-multi-schema";
+import { CHILDREN, LINKS, mc, MICROSECONDS, mj, mp, multiSchema, PARENTS } from "./support/fuzz-multi-schema";
 import { summarize, type FuzzStats } from "./support/fuzz-runner";
 
 /**
@@ -20,6 +21,8 @@ import { summarize, type FuzzStats } from "./support/fuzz-runner";
  */
 const CASES = Number(process.env.FUZZ_MULTI_CASES ?? process.env.FUZZ_CASES ?? 300);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261121);
+/** Preload (its own stream): `.preload()` trees on reads of both strategies, FUZZ_PRELOAD_CASES. */
+const PRELOAD_CASES = Number(process.env.FUZZ_PRELOAD_CASES ?? 80);
 const BATCH = 400;
 
 let t: TestDatabase<typeof multiSchema>;
@@ -28,6 +31,7 @@ before(async () => {
   t = await openTestDatabase(multiSchema);
   await t.seed(mp, PARENTS);
   await t.seed(mc, CHILDREN);
+  await t.seed(mj, LINKS);
   for (const statement of MICROSECONDS) await t.db.execute(statement);
   // The reference runs over the JavaScript rows: closql must read back exactly those values.
   assert.deepEqual(await t.db.mp.orderBy((p) => p.id).all(), PARENTS);
@@ -46,6 +50,26 @@ test(`${CASES} generated multi-table reads agree with JavaScript and PREPARE`, a
   for (let done = 0; done < CASES; done += BATCH)
     stats.push(await multiBatch(t, client, SEED + done, Math.min(BATCH, CASES - done)));
   const title = `fuzz multi: ${CASES} cases from seed ${SEED}`;
+  console.log(`# ${title} (every finding: ${writeMultiFindings(title.replace(/[^a-z0-9]+/gi, "-"), stats)})`);
+  for (const line of summarize(stats)) console.log(`#   ${line}`);
+  const findings = stats.flatMap((s) => s.findings.map(describeMultiFinding));
+  assert.equal(findings.length, 0, findings.slice(0, 10).join("\n\n"));
+});
+
+test(`${PRELOAD_CASES} generated preloads agree with JavaScript (both strategies) and PREPARE`, async () => {
+  const stats: FuzzStats[] = [];
+  for (let done = 0; done < PRELOAD_CASES; done += BATCH)
+    stats.push(
+      await multiBatch(
+        t,
+        client,
+        SEED + done,
+        Math.min(BATCH, PRELOAD_CASES - done),
+        generatePreloadCases,
+        "fuzz-preload",
+      ),
+    );
+  const title = `fuzz preload: ${PRELOAD_CASES} cases from seed ${SEED}`;
   console.log(`# ${title} (every finding: ${writeMultiFindings(title.replace(/[^a-z0-9]+/gi, "-"), stats)})`);
   for (const line of summarize(stats)) console.log(`#   ${line}`);
   const findings = stats.flatMap((s) => s.findings.map(describeMultiFinding));

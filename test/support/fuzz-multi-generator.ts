@@ -10,7 +10,7 @@ import type { SortSpec } from "./fuzz-multi-reference";
  * fuzz-multi-reference.ts (`ref`), so one source text is both compiled and run as JavaScript.
  */
 export interface MultiCase {
-  readonly kind: "join" | "group" | "distinct" | "relation" | "keyset";
+  readonly kind: "join" | "group" | "distinct" | "relation" | "keyset" | "preload";
   /** Statements before the query (captured values). */
   readonly captures: string[];
   /** The compiled query, ending in a terminal. */
@@ -21,7 +21,8 @@ export interface MultiCase {
   readonly specs: SortSpec[];
   readonly limit?: number;
   readonly offset?: number;
-  readonly terminal: "all" | "count";
+  /** `first`: the row or undefined, compared as a page of at most one row. */
+  readonly terminal: "all" | "count" | "first";
   readonly tags: string[];
 }
 
@@ -856,6 +857,166 @@ class Generator {
     ])();
   }
 
+  // ---------- preload ----------
+
+  /** A preload case (generatePreloadCases): its own stream, so the other kinds' cases stay as they were. */
+  nextPreload(): MultiCase {
+    this.captures = [];
+    this.tags = new Set();
+    const c = this.preloadCase();
+    return { ...c, captures: this.captures, tags: [c.kind, ...this.tags] };
+  }
+
+  /**
+   * `.preload()` calls (paths up to three deep, filters, orderBy/direction/per-parent limit) on reads
+   * of each strategy: `all()` and `limit(7)` batched; `first()`, `limit(3)` and a where on the id
+   * "json" (batched still when a table repeats along a path). The root rows come in id order (or as
+   * a multiset); each relation compares as a page of its own sort.
+   */
+  private preloadCase(): Omit<MultiCase, "captures" | "tags"> {
+    const table: TableName = this.chance(0.7) ? "mp" : "mc";
+    const a: Param = { name: "a", table, optional: false };
+    const tree: PreloadTree[] = [];
+    // A chain built across `if`s: each call a precompiled plan that the runtime merges (or leaves out).
+    const dynamic = this.chance(0.2);
+    if (dynamic) this.tag("chain-across-ifs");
+    const calls: { text: string; flag?: string }[] = [];
+    for (let i = 0, n = this.chance(0.6) ? 1 : 2; i < n; i++) {
+      const on = !dynamic || this.chance(0.7);
+      const text = this.preloadCall(table, on ? tree : []);
+      calls.push({ text, flag: dynamic ? this.capture("boolean", String(on)) : undefined });
+    }
+    const shape = this.pick(["all", "all", "first", "limit3", "limit7", "id", "id"] as const);
+    this.tag(`read-${shape}`);
+    let w = this.chance(shape === "id" ? 0.3 : 0.5) ? this.cond(1, [a]) : undefined;
+    // The read's own where may hold relation predicates (EXISTS beside the JSON subqueries).
+    const related = table === "mp" && w === undefined && this.chance(0.25);
+    if (related) {
+      w = this.relationCond(a, 1);
+      this.tag("where-relation-predicate");
+    }
+    if (shape === "id") {
+      const id = this.chance(0.5)
+        ? String(1 + Math.floor(this.rand() * 14))
+        : this.capture("number", this.pick(["1", "6", "9", "3", "99"]));
+      const pin = `a.id === ${id}`;
+      w = w ? `(${pin} && ${w})` : pin;
+    }
+    const ordered = shape !== "all" || this.chance(0.6);
+    const direction = this.pick(["asc", "desc"] as const);
+    const limit = shape === "first" ? 1 : shape === "limit3" ? 3 : shape === "limit7" ? 7 : undefined;
+    const where = w ? `.where((a) => ${w})` : "";
+    const preloads = calls.map((c) => c.text).join("");
+    const early = !dynamic && this.chance(0.5);
+    const order = ordered ? `.orderBy((a) => a.id${direction === "desc" ? ', "desc"' : ""})` : "";
+    const page = shape === "limit3" ? ".limit(3)" : shape === "limit7" ? ".limit(7)" : "";
+    const terminal = shape === "first" ? ".first()" : ".all()";
+    const run = dynamic
+      ? `(() => { let q: Query<typeof ${table}, any, RelationsOf<typeof multiSchema, "${table}">> = db.${table}${where}${order}${page}; ${calls.map((c) => `if (${c.flag}) q = q${c.text};`).join(" ")} return q${terminal}; })()`
+      : [`db.${table}`, early ? preloads : "", where, early ? "" : preloads, order, page, terminal].join("");
+    const sig = `(a: ${ROW_TYPE[table]})`;
+    // A relation predicate reads the parent with its kids and reports (R).
+    const test = related ? `(p: Mp) => ((a: MpR) => ${w})(R.find((r) => r.id === p.id)!)` : `${sig} => ${w}`;
+    const rows = w ? `A.where(A.start(${ARRAY[table]}), ${test})` : `A.start(${ARRAY[table]})`;
+    const ref = `A.output(${rows}, ${sig} => A.loaded("${table}", a, ${this.specText(tree)}, { P, C, R }), [${ordered ? `${sig} => a.id` : ""}])`;
+    return {
+      kind: "preload",
+      run,
+      ref,
+      specs: ordered ? [[direction, null]] : [],
+      limit,
+      terminal: shape === "first" ? "first" : "all",
+    };
+  }
+
+  /** One `.preload(path, filter?, options?)` call, merged into `tree` as closql merges calls. */
+  private preloadCall(root: TableName, tree: PreloadTree[]): string {
+    const depth = this.pick([1, 1, 1, 2, 2, 3]);
+    const path: PreloadTree[] = [];
+    let table: TableName | "mj" = root;
+    let level = tree;
+    for (let i = 0; i < depth; i++) {
+      const rel: PreloadRelation = this.pick(PRELOADS[table]);
+      let node: PreloadTree | undefined = level.find((n) => n.rel === rel.name);
+      if (!node) {
+        node = { ...rel, children: [] };
+        level.push(node);
+      }
+      path.push(node);
+      this.tag(`${rel.kind}`);
+      table = rel.target;
+      level = node.children;
+    }
+    if (depth > 1) this.tag("nested-path");
+    const last = path[path.length - 1];
+    // The junction's rows: integers with NULLs (the row grammar covers mp and mc).
+    const x: Param | undefined =
+      table === "mj" ? undefined : { name: table === "mp" ? "u" : "k", table, optional: false };
+    const linkCond = () =>
+      this.pick([
+        "j.pid === j.cid",
+        "j.cid === null",
+        "j.pid !== null",
+        `(j.cid ?? 0) ${this.pick(["<", ">=", "==="])} ${this.pick(["0", "2", "9"])}`,
+        "!j.pid",
+        `j.id % 2 === ${this.pick(["0", "1"])}`,
+      ]);
+    const filter = this.chance(0.5)
+      ? !x
+        ? linkCond()
+        : table === "mp" && this.chance(0.3)
+          ? (this.tag("filter-relation-predicate"), this.relationCond(x, 1))
+          : this.cond(1, [x])
+      : undefined;
+    const name = x?.name ?? "j";
+    // Options on a to-one relation are refused (TS91071): generated now and then, counted as refusals.
+    const options = this.chance(last.kind === "belongsTo" || last.kind === "hasOne" ? 0.05 : 0.5);
+    const config: Partial<PreloadTree> = {};
+    if (filter) {
+      config.filter = filter;
+      this.tag("preload-filter");
+    }
+    const opts: string[] = [];
+    if (options) {
+      if (this.chance(0.8)) {
+        config.order = x ? this.rowKey([x]) : this.pick(["j.id", "j.cid", "(j.pid ?? -1)", "j.cid === null"]);
+        opts.push(`orderBy: (${name}) => ${config.order}`);
+        this.tag("preload-orderBy");
+        if (this.chance(0.5)) {
+          config.direction = this.pick(["asc", "desc"] as const);
+          opts.push(`direction: "${config.direction}"`);
+        }
+      }
+      if (this.chance(0.6)) {
+        const literal = this.chance(0.7);
+        const n = this.pick([0, 1, 2, 3]);
+        config.limit = n;
+        opts.push(`limit: ${literal ? n : this.capture("number", String(n))}`);
+        this.tag("per-parent-limit");
+      }
+    }
+    const configured = filter !== undefined || options;
+    // A second configuration of one relation is refused (TS91071): the first one stays in the reference.
+    if (configured && !last.configured) Object.assign(last, config, { configured: true });
+    return `.preload("${path.map((n) => n.rel).join(".")}"${filter ? `, (${name}) => ${filter}` : ""}${options ? `, { ${opts.join(", ")} }` : ""})`;
+  }
+
+  private specText(tree: readonly PreloadTree[]): string {
+    return `[${tree
+      .map((n) => {
+        const t = n.target === "mp" ? "MpR" : n.target === "mc" ? "Mc" : "Mj";
+        const x = n.target === "mp" ? "u" : n.target === "mc" ? "k" : "j";
+        const parts = [`rel: "${n.rel}"`];
+        if (n.filter) parts.push(`filter: (${x}: ${t}) => ${n.filter}`);
+        if (n.order) parts.push(`order: (${x}: ${t}) => ${n.order}`);
+        if (n.direction) parts.push(`direction: "${n.direction}"`);
+        if (n.limit !== undefined) parts.push(`limit: ${n.limit}`);
+        parts.push(`children: ${this.specText(n.children)}`);
+        return `{ ${parts.join(", ")} }`;
+      })
+      .join(", ")}] as A.PreloadSpec[]`;
+  }
+
   private keysetCase(): Omit<MultiCase, "captures" | "tags"> {
     const r: Param = { name: "r", table: "mp", optional: false };
     const n = 1 + Math.floor(this.rand() * 2);
@@ -909,6 +1070,41 @@ class Generator {
   }
 }
 
+interface PreloadRelation {
+  readonly name: string;
+  readonly rel: string;
+  readonly target: TableName | "mj";
+  readonly kind: "hasMany" | "belongsTo" | "hasOne" | "manyToMany";
+}
+/** The fuzz schema's relations (fuzz-multi-schema.ts). */
+const PRELOADS: Record<TableName | "mj", PreloadRelation[]> = {
+  mp: [
+    { name: "kids", rel: "kids", target: "mc", kind: "hasMany" },
+    { name: "reports", rel: "reports", target: "mp", kind: "hasMany" },
+    { name: "boss", rel: "boss", target: "mp", kind: "belongsTo" },
+    { name: "kid", rel: "kid", target: "mc", kind: "hasOne" },
+    { name: "likes", rel: "likes", target: "mc", kind: "manyToMany" },
+    { name: "links", rel: "links", target: "mj", kind: "hasMany" },
+  ],
+  mc: [
+    { name: "parent", rel: "parent", target: "mp", kind: "belongsTo" },
+    { name: "likers", rel: "likers", target: "mp", kind: "manyToMany" },
+    { name: "links", rel: "links", target: "mj", kind: "hasMany" },
+  ],
+  mj: [
+    { name: "liker", rel: "liker", target: "mp", kind: "belongsTo" },
+    { name: "liked", rel: "liked", target: "mc", kind: "belongsTo" },
+  ],
+};
+interface PreloadTree extends PreloadRelation {
+  filter?: string;
+  order?: string;
+  direction?: "asc" | "desc";
+  limit?: number;
+  configured?: boolean;
+  children: PreloadTree[];
+}
+
 interface Key {
   readonly text: string;
   readonly kind: "num" | "str" | "other";
@@ -917,6 +1113,11 @@ interface Agg {
   readonly q: string;
   readonly r: string;
   readonly approx: boolean;
+}
+
+export function generatePreloadCases(seed: number, count: number): MultiCase[] {
+  const g = new Generator(prng(seed));
+  return Array.from({ length: count }, () => g.nextPreload());
 }
 
 export function generateMultiCases(seed: number, count: number): MultiCase[] {

@@ -17,6 +17,8 @@
  * - orderBy: NULL (and undefined) last ascending and first descending unless `nulls` says otherwise.
  */
 
+import { LINKS } from "./fuzz-multi-schema";
+
 export type Tuple = readonly unknown[];
 export type Group = readonly Tuple[];
 
@@ -314,4 +316,91 @@ export function output<T extends Tuple>(
     }
   }
   return [...seen.values()];
+}
+
+// ---------- preload ----------
+
+/**
+ * One relation of a preload tree, as the generated `.preload()` calls merged give it (closql merges
+ * them the same way: a relation named by several calls loads once, with the one call's filter and
+ * options): the filter runs over the related rows (a parent with its `kids`/`reports`, as a relation
+ * predicate sees it), `order`/`direction`/`limit` apply per parent row.
+ */
+export interface PreloadSpec {
+  readonly rel: string;
+  readonly filter?: (row: never) => unknown;
+  readonly order?: (row: never) => unknown;
+  readonly direction?: "asc" | "desc";
+  readonly limit?: number;
+  readonly children: readonly PreloadSpec[];
+}
+
+/** A to-many relation's expected rows: compared as a page of a sort (multisets within ties). */
+export class Related {
+  constructor(
+    readonly rows: readonly Expected[],
+    readonly specs: readonly SortSpec[],
+    readonly limit: number | undefined,
+  ) {}
+}
+
+type Row = Record<string, unknown>;
+export interface PreloadData {
+  readonly P: readonly object[];
+  readonly C: readonly object[];
+  readonly R: readonly object[];
+}
+type Table = "mp" | "mc" | "mj";
+/** The fuzz schema's relations in JavaScript: the related rows of one row, in table order. */
+type Rows = { readonly P: readonly Row[]; readonly C: readonly Row[]; readonly R: readonly Row[] };
+const RELATIONS: Record<Table, Record<string, [Table, boolean, (d: Rows, r: Row) => readonly Row[]]>> = {
+  mp: {
+    kids: ["mc", true, (d, p) => d.C.filter((c) => c.pid === p.id)],
+    reports: ["mp", true, (d, p) => d.P.filter((r) => r.bossId === p.id)],
+    boss: ["mp", false, (d, p) => d.P.filter((b) => b.id === p.bossId)],
+    kid: ["mc", false, (d, p) => d.C.filter((c) => c.pid === p.id)],
+    likes: [
+      "mc",
+      true,
+      (d, p) => LINKS.filter((j) => j.pid === p.id).flatMap((j) => d.C.filter((c) => c.id === j.cid)),
+    ],
+    links: ["mj", true, (_d, p) => LINKS.filter((j) => j.pid === p.id)],
+  },
+  mc: {
+    parent: ["mp", false, (d, c) => d.P.filter((p) => p.id === c.pid)],
+    likers: [
+      "mp",
+      true,
+      (d, c) => LINKS.filter((j) => j.cid === c.id).flatMap((j) => d.P.filter((p) => p.id === j.pid)),
+    ],
+    links: ["mj", true, (_d, c) => LINKS.filter((j) => j.cid === c.id)],
+  },
+  mj: {
+    liker: ["mp", false, (d, j) => d.P.filter((p) => p.id === j.pid)],
+    liked: ["mc", false, (d, j) => d.C.filter((c) => c.id === j.cid)],
+  },
+};
+
+/**
+ * `row` (of `table`) with the relations of `specs` loaded: to-many as `Related` (order and per-parent
+ * limit), to-one as the row or `null`; a hasOne whose key matches several rows may be any of them.
+ */
+export function loaded(table: Table, row: object, specs: readonly PreloadSpec[], data: PreloadData): Row {
+  const d = data as Rows;
+  const out: Row = { ...row };
+  for (const s of specs) {
+    const [target, many, related] = RELATIONS[table][s.rel];
+    let rows = related(d, row as Row);
+    // A parent as a relation predicate sees it: with its kids and reports.
+    const seen = (r: Row) => (target === "mp" ? d.R.find((x) => x.id === r.id)! : r);
+    if (s.filter) rows = rows.filter((r) => (s.filter as (r: Row) => unknown)(seen(r)));
+    const values = rows.map((r) => ({
+      v: loaded(target, r, s.children, d),
+      k: s.order ? [(s.order as (r: Row) => unknown)(r)] : [],
+    }));
+    if (many) out[s.rel] = new Related(values, s.order ? [[s.direction ?? "asc", null]] : [], s.limit);
+    else
+      out[s.rel] = values.length === 0 ? null : values.length === 1 ? values[0].v : new AnyOf(values.map((e) => e.v));
+  }
+  return out;
 }

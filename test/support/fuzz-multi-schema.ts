@@ -68,14 +68,46 @@ export const mc = table("mc", {
   m: tone().nullable(),
   j: jsonb<J>().nullable(),
 });
-export const multiSchema = relations({ mp, mc }, (r) => ({
+/** A junction (many-to-many `likes`/`likers`): duplicate links, NULL and dangling ends. */
+export const mj = table("mj", {
+  id: serial().primaryKey(),
+  pid: integer().nullable(),
+  cid: integer().nullable(),
+});
+export const multiSchema = relations({ mp, mc, mj }, (r) => ({
   mp: {
     kids: r.hasMany(mc, (c) => c.pid),
     reports: r.hasMany(mp, (p) => p.bossId),
+    // Preload only (the preload fuzzer): a self belongsTo, a hasOne whose key is not unique (any
+    // one of the rows is right), and many-to-many through `mj`.
+    boss: r.belongsTo(mp, (p) => p.bossId),
+    kid: r.hasOne(mc, (c) => c.pid),
+    likes: r.manyToMany(mc, { through: mj, from: (j) => j.pid, to: (j) => j.cid }),
+    links: r.hasMany(mj, (j) => j.pid),
+  },
+  mc: {
+    parent: r.belongsTo(mp, (c) => c.pid),
+    likers: r.manyToMany(mp, { through: mj, from: (j) => j.cid, to: (j) => j.pid }),
+    links: r.hasMany(mj, (j) => j.cid),
+  },
+  // The junction as a table of its own: three distinct tables along a path load as nested JSON.
+  mj: {
+    liker: r.belongsTo(mp, (j) => j.pid),
+    liked: r.belongsTo(mc, (j) => j.cid),
   },
 }));
 export type Mp = typeof mp.$row;
 export type Mc = typeof mc.$row;
+export type Mj = typeof mj.$row;
+
+/** Links of the junction: a pair twice, a child without a parent, dangling and NULL ends. */
+// prettier-ignore
+export const LINKS: Mj[] = [
+  { id: 1, pid: 1, cid: 1 }, { id: 2, pid: 1, cid: 2 }, { id: 3, pid: 1, cid: 2 }, { id: 4, pid: 2, cid: 15 },
+  { id: 5, pid: 3, cid: 99 }, { id: 6, pid: 99, cid: 1 }, { id: 7, pid: null, cid: 3 }, { id: 8, pid: 6, cid: 8 },
+  { id: 9, pid: 6, cid: 9 }, { id: 10, pid: 4, cid: 4 }, { id: 11, pid: 12, cid: 18 }, { id: 12, pid: 13, cid: null },
+  { id: 13, pid: 6, cid: 1 }, { id: 14, pid: 9, cid: 8 },
+];
 /** A parent as a relation predicate sees it in JavaScript: its children and its reports. */
 export type MpR = Mp & { readonly kids: Mc[]; readonly reports: MpR[] };
 

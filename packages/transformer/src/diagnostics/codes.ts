@@ -219,7 +219,8 @@ export const DIAGNOSTICS = {
   },
   relationDeclaration: {
     code: 91073,
-    summary: "a relation whose keys closql cannot use: no single-column primary key, or key columns of different types",
+    summary:
+      "a relation whose keys closql cannot use: no single-column primary key, key columns of different types, or numeric/float keys",
     example: `db.notes.preload("links").all()`,
   },
   internalError: {

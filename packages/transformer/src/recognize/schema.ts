@@ -334,5 +334,17 @@ export function relationLink(relation: RelationInfo, source: TableInfo): Relatio
         : [primaryKeyOf(source), column(relation.target, relation.key)];
   const problem = pair.find((p) => typeof p === "string");
   if (typeof problem === "string") return { problem };
+  const keys = [...(pair as ColumnInfo[]), ...(relation.through ? [relation.through.to] : [])];
+  const inexact = keys.find((c) => INEXACT_KEY_TYPES.has(c.sqlType.replace(/\(.*?\)/, "")));
+  if (inexact)
+    return {
+      problem:
+        `its key "${inexact.name}" is ${inexact.sqlType}, whose SQL equality is not JavaScript's === ` +
+        `(numeric "1.0" = "1.00", float NaN = NaN): the statements would relate rows JavaScript does not ` +
+        `(one preload strategy matching in SQL, the other by the key's value); use an integer, bigint, text or uuid key`,
+    };
   return { sourceColumn: pair[0] as ColumnInfo, targetColumn: pair[1] as ColumnInfo };
 }
+
+/** Key types whose SQL `=` relates values JavaScript's `===` tells apart (or the reverse). */
+const INEXACT_KEY_TYPES = new Set(["numeric", "real", "double precision"]);
