@@ -30,7 +30,9 @@ async function main() {
   const database = await openDatabase();
   if (database.embedded) console.log(`# DATABASE_URL is not set: tests run on embedded PGlite (${database.url})`);
   const env = { ...process.env, DATABASE_URL: database.url, CLOSQL_EMBEDDED: database.embedded ? "1" : "0" };
-  const args = ["--test", `--test-concurrency=${database.embedded ? 1 : 2}`, ...selected];
+  const args = database.embedded
+    ? ["--import", path.join(__dirname, "fresh-embedded-session.mjs"), "--test", "--test-concurrency=1", ...selected]
+    : ["--test", "--test-concurrency=2", ...selected];
   // Run the child asynchronously: the embedded server lives in this process and must keep serving.
   const { spawn } = require("node:child_process");
   const code = await new Promise((resolve) => {
