@@ -53,10 +53,12 @@ import {
 import {
   backendCpu,
   gitRevision,
+  mdTable,
   median,
   packageVersion,
   positiveInt,
   positiveNumber,
+  printTable,
   round2,
   round3,
 } from "./measure";
@@ -920,21 +922,6 @@ function table(w: WorkloadResult): string[][] {
       `${fmt(Math.min(...r.roundsOps))}–${fmt(Math.max(...r.roundsOps))}`,
     ]),
   ];
-}
-
-function printTable(title: string, cells: string[][]): void {
-  const widths = cells[0].map((_, j) => Math.max(...cells.map((row) => row[j].length)));
-  const line = (row: string[]) =>
-    row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join("  ");
-  console.log(`\n${title}`);
-  console.log(line(cells[0]));
-  console.log(widths.map((x) => "-".repeat(x)).join("  "));
-  for (const row of cells.slice(1)) console.log(line(row));
-}
-
-function mdTable(cells: string[][]): string[] {
-  const md = (row: string[]) => `| ${row.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
-  return [md(cells[0]), md(cells[0].map((_, j) => (j === 0 ? "---" : "---:"))), ...cells.slice(1).map(md)];
 }
 
 /** Which preload strategy is cheaper in each case, by the figures. */
