@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import {
+  ColumnValueError,
   connect,
   ConnectOptions,
   Database,
@@ -17,6 +18,8 @@ import {
   RunOptions,
   table,
   text,
+  TransactionAbortedError,
+  UniqueViolation,
 } from "closql";
 import { databaseUrl } from "./support/database";
 
@@ -102,6 +105,7 @@ async function lockHolder(key: number) {
   const admin = new pg.Client({ connectionString: databaseUrl() });
   await admin.connect();
   await admin.query("SELECT pg_advisory_lock($1)", [key]);
+  let released = false;
   return {
     /** Resolves once a backend waits on the lock. */
     async waited(): Promise<void> {
@@ -115,7 +119,10 @@ async function lockHolder(key: number) {
       }
       throw new Error("nobody waited on the lock within 5 s");
     },
+    /** Unlocks and disconnects; again, does nothing (a test's `finally` may call it after the test did). */
     async release() {
+      if (released) return;
+      released = true;
       await admin.query("SELECT pg_advisory_unlock($1)", [key]);
       await admin.end();
     },
@@ -245,7 +252,7 @@ describe("pipelined execution", { skip: needsSessions }, () => {
     }
   });
 
-  test("statements spread over at most `connections` connections; a transaction gets one of its own, never pipelined", async () => {
+  test("statements spread over at most `connections` connections; a transaction gets one of its own", async () => {
     const t = open({ pipeline: { connections: 2, depth: 16 } }, 4);
     try {
       let txPid = 0;
@@ -278,6 +285,160 @@ describe("pipelined execution", { skip: needsSessions }, () => {
       assert.ok(!pids.has(txPid), "the transaction's connection ran none of them");
     } finally {
       await run(t.db, "UPDATE items SET qty = 1 WHERE id = 4");
+      await t.close();
+    }
+  });
+});
+
+/** An admin transaction that inserted item `id` and has not committed: an insert of the same id waits on it. */
+async function uncommittedItem(id: number) {
+  const admin = new pg.Client({ connectionString: databaseUrl(), options: `-c search_path=${namespace}` });
+  await admin.connect();
+  await admin.query("BEGIN");
+  await admin.query("INSERT INTO items (id, label, qty) VALUES ($1, 'held', 0)", [id]);
+  const xid = (await admin.query("SELECT txid_current()::text AS xid")).rows[0].xid as string;
+  let ended = false;
+  return {
+    /** Resolves once a backend waits for this transaction to end. */
+    async waited(): Promise<void> {
+      await waitFor(
+        admin,
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1",
+        [xid],
+      );
+    },
+    /** Rolls back and disconnects; again, does nothing. */
+    async rollback() {
+      if (ended) return;
+      ended = true;
+      await admin.query("ROLLBACK");
+      await admin.end();
+    },
+  };
+}
+
+async function waitFor(admin: pg.Client, sql: string, params: unknown[]): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if ((await admin.query(sql, params)).rows[0].n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("nobody waited within 5 s");
+}
+
+/** Bind messages written since `mark` (one write each): statements sent. */
+const bindsSince = (written: readonly string[], mark: number) => written.slice(mark).filter((w) => w[0] === "B").length;
+
+describe("pipelined transactions and batch inserts", { skip: needsSessions }, () => {
+  test("a transaction's statements issued together are written before the first is answered; a failure makes those behind it fail as aborted, and nothing commits", async () => {
+    const t = open({ pipeline: { connections: 1, depth: 8 } });
+    const lock = await lockHolder(4105);
+    try {
+      const outcome = t.db.transaction(async (tx) => {
+        await tx.items.where((i) => i.id === 1).update({ qty: 50 });
+        const mark = t.written.length;
+        const blocked = tx.sql<{ locked: string }>`SELECT pg_advisory_lock_shared(${4105})::text AS locked`;
+        await lock.waited();
+        const failing = tx.sql`SELECT 1 / ${0}::int AS n`;
+        const behind = tx.items.where((i) => i.id === 2).first();
+        const settled = Promise.allSettled([blocked, failing, behind]);
+        await new Promise((r) => setImmediate(r));
+        // All three are on the socket while the first still waits on the lock.
+        const sent = bindsSince(t.written, mark);
+        await lock.release();
+        assert.equal(sent, 3);
+        const [first, second, third] = await settled;
+        assert.deepEqual(first.status === "fulfilled" && first.value, [{ locked: "" }]);
+        assert.ok(second.status === "rejected" && second.reason instanceof DatabaseError);
+        assert.equal(second.reason.code, "22012");
+        assert.ok(third.status === "rejected" && third.reason instanceof DatabaseError);
+        assert.equal(third.reason.code, "25P02");
+        return "returned";
+      });
+      // The callback caught its failures and returned: PostgreSQL could only roll back.
+      await assert.rejects(
+        outcome,
+        (e: unknown) => e instanceof TransactionAbortedError && (e.cause as DatabaseError).code === "22012",
+      );
+      assert.equal((await t.db.items.where((i) => i.id === 1).first())?.qty, 3, "the update was rolled back");
+    } finally {
+      await lock.release();
+      await t.close();
+    }
+  });
+
+  test("insertMany pipelines its statements in its transaction: 4 in flight, rows back in input order", async () => {
+    const t = open({ pipeline: { connections: 1, depth: 8 } });
+    // 5 statements of 2,000 rows; the first row's key is held by an uncommitted insert, so the first waits.
+    const rows = Array.from({ length: 10_000 }, (_, n) => ({ id: 10_000 + n, label: `r${n}`, qty: n % 7 }));
+    const held = await uncommittedItem(10_000);
+    try {
+      const mark = t.written.length;
+      const inserted = t.db.items.insertMany(rows);
+      await held.waited();
+      await new Promise((r) => setImmediate(r));
+      const sent = bindsSince(t.written, mark);
+      await held.rollback();
+      assert.equal(sent, 4, "four statements sent while the first waits; the fifth waits for room");
+      const back = await inserted;
+      assert.deepEqual(back, rows);
+      assert.equal(bindsSince(t.written, mark), 5);
+      assert.equal(await t.db.items.where((i) => i.id >= 10_000).count(), 10_000);
+    } finally {
+      await held.rollback();
+      await t.db.items.where((i) => i.id >= 10_000).delete();
+      await t.close();
+    }
+  });
+
+  test("insertMany: a failure in any statement, or a value refused while others are in flight, leaves nothing and is reported as itself", async () => {
+    const t = open();
+    try {
+      const rows = Array.from({ length: 9_000 }, (_, n) => ({ id: 20_000 + n, label: `r${n}`, qty: n }));
+      // A duplicate key in the first statement: the four behind it fail as aborted; the first failure is reported.
+      const duplicate = [{ ...rows[1] }, ...rows];
+      await assert.rejects(t.db.items.insertMany(duplicate), (e: unknown) => e instanceof UniqueViolation);
+      // A value its column refuses, in the fifth slice: found while the first four are in flight.
+      const refused = rows.map((r, n) => (n === 8_500 ? { ...r, qty: 1.5 } : r));
+      await assert.rejects(t.db.items.insertMany(refused), (e: unknown) => e instanceof ColumnValueError);
+      assert.equal(await t.db.items.where((i) => i.id >= 20_000).count(), 0, "nothing stayed");
+      // The connection went back to the pool in a clean state.
+      assert.equal(await t.db.items.insertMany(rows, { returning: false }), 9_000);
+    } finally {
+      await t.db.items.where((i) => i.id >= 20_000).delete();
+      await t.close();
+    }
+  });
+
+  test("pipeline: false: a transaction's and a batch's statements go one at a time", async () => {
+    const t = open({ pipeline: false });
+    const lock = await lockHolder(4106);
+    const rows = Array.from({ length: 6_000 }, (_, n) => ({ id: 30_000 + n, label: `r${n}`, qty: 1 }));
+    const held = await uncommittedItem(30_000);
+    try {
+      await t.db.transaction(async (tx) => {
+        const mark = t.written.length;
+        const blocked = tx.sql`SELECT pg_advisory_lock_shared(${4106})::text AS locked`;
+        await lock.waited();
+        const behind = tx.items.where((i) => i.id === 2).first();
+        await new Promise((r) => setImmediate(r));
+        const sent = bindsSince(t.written, mark);
+        await lock.release();
+        assert.equal(sent, 1);
+        await blocked;
+        assert.equal((await behind)?.label, "b");
+      });
+      const mark = t.written.length;
+      const inserted = t.db.items.insertMany(rows, { returning: false });
+      await held.waited();
+      await new Promise((r) => setImmediate(r));
+      const sent = bindsSince(t.written, mark);
+      await held.rollback();
+      assert.equal(sent, 1);
+      assert.equal(await inserted, 6_000);
+    } finally {
+      await lock.release();
+      await held.rollback();
+      await t.db.items.where((i) => i.id >= 30_000).delete();
       await t.close();
     }
   });

@@ -13,7 +13,9 @@
 // of this process and of the contender's PostgreSQL backend. See bench/README.md.
 //
 // Knobs: BENCH_BULK_ROWS (100000), BENCH_BULK_ROUNDS (3), BENCH_ROUNDS (7), BENCH_SECONDS (20 per
-// single-row workload).
+// single-row workload); BENCH_BULK_ONLY=<comma-separated contender keys> runs only those bulk
+// contenders (COPY always) and no single-row workload, printing without writing results (for
+// trying a change; the committed figures come from full runs).
 import pg from "pg";
 import fs from "fs";
 import os from "os";
@@ -46,6 +48,8 @@ const BULK_ROUNDS = positiveInt(process.env.BENCH_BULK_ROUNDS, 3);
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
 const SECONDS_PER_WORKLOAD = positiveNumber(process.env.BENCH_SECONDS, 20);
 const SLICES = 10;
+/** Bulk contenders to run alone (BENCH_BULK_ONLY), or undefined for the full suite. */
+const BULK_ONLY = process.env.BENCH_BULK_ONLY?.split(",").map((key) => key.trim());
 /** Rows the update workload touches (seeded before it). */
 const UPDATE_ROWS = 10_000;
 /** PostgreSQL's limit on bind parameters in one statement. */
@@ -823,7 +827,9 @@ async function main() {
   const closeAll: (() => Promise<void>)[] = [];
   try {
     const texts = await closqlTexts();
-    const bulkers = bulkContenders(texts.insertMany);
+    const bulkers = bulkContenders(texts.insertMany).filter(
+      (c) => BULK_ONLY === undefined || c.key === "copy" || BULK_ONLY.includes(c.key),
+    );
     closeAll.push(...bulkers.map((c) => c.close));
     for (const c of bulkers) c.backendPid = await findBackend(c.pool);
     // The rows live only for the bulk part: a large heap would make the single-row workloads' GC dearer.
@@ -833,6 +839,7 @@ async function main() {
       Array.from({ length: BULK_ROWS }, (_, i) => eventRow(i)),
     );
     printTable(`bulk insert of ${fmt(bulk.rows)} rows`, bulkTable(bulk));
+    if (BULK_ONLY !== undefined) return;
     for (const line of bulkVerdict(bulk)) console.log(line);
 
     // Single-row workloads on a table of UPDATE_ROWS rows.

@@ -72,20 +72,15 @@ export function codecOf(codec: ColumnCodec): PreparedCodec {
       ...(codec.labels ? { enum: { name: codec.sqlType, values: codec.labels } } : {}),
     };
     const validator = validatorOf(new Column(config));
-    const sqlType = codec.sqlType;
-    const plain = !sqlType.endsWith("[]") && !NEEDS_ENCODING.has(baseType(sqlType));
     known = {
       check: validator.check,
-      encodeValue: plain ? (v) => v : (v) => encodeChecked(v, sqlType),
+      encodeValue: valueEncoder(codec.sqlType),
       known: validator.scalar.kind !== "unknown",
     };
     prepared.set(codec, known);
   }
   return known;
 }
-
-/** Types whose values pg would not send as closql needs them (see encodeChecked). */
-const NEEDS_ENCODING = new Set(["jsonb", "real", "double precision", "bigint", "timestamptz", "timestamp", "bytea"]);
 
 /**
  * One row of a batch insert, for its array parameter: array and JSON values travel as text (see
@@ -97,31 +92,42 @@ export function encodeElement(value: unknown, column: ColumnCodec): unknown {
   return arrayLiteral(v as readonly unknown[]);
 }
 
-function encodeChecked(value: unknown, sqlType: string): unknown {
+/**
+ * How a checked value of `sqlType` becomes its parameter, decided once per type: as it is where pg
+ * sends what closql needs, else in the form that keeps the value exact.
+ */
+function valueEncoder(sqlType: string): (value: unknown) => unknown {
   if (sqlType.endsWith("[]")) {
-    const element = sqlType.slice(0, -2);
-    return (value as readonly unknown[]).map((v) => (v === null || v === undefined ? null : encodeChecked(v, element)));
+    const element = valueEncoder(sqlType.slice(0, -2));
+    return (value) => (value as readonly unknown[]).map((v) => (v === null || v === undefined ? null : element(v)));
   }
   switch (baseType(sqlType)) {
     case "jsonb":
-      return JSON.stringify(value);
+      return (value) => JSON.stringify(value);
     case "real":
     case "double precision":
       // pg would send -0 as "0": the column keeps the sign JavaScript has.
-      return Object.is(value, -0) ? "-0" : value;
+      return (value) => (Object.is(value, -0) ? "-0" : value);
     case "bigint":
-      return typeof value === "bigint" ? value.toString() : value;
+      return (value) => (typeof value === "bigint" ? value.toString() : value);
     case "timestamptz":
     case "timestamp":
-      return dateParam(value as Date);
+      return (value) => dateParam(value as Date);
     case "bytea":
-      return Buffer.isBuffer(value)
-        ? value
-        : Buffer.from((value as Uint8Array).buffer, (value as Uint8Array).byteOffset, (value as Uint8Array).byteLength);
+      return (value) =>
+        Buffer.isBuffer(value)
+          ? value
+          : Buffer.from(
+              (value as Uint8Array).buffer,
+              (value as Uint8Array).byteOffset,
+              (value as Uint8Array).byteLength,
+            );
     default:
-      return value;
+      return asIs;
   }
 }
+
+const asIs = (value: unknown): unknown => value;
 
 export const baseType = (sqlType: string) => sqlType.replace(/\(.*\)$/, "");
 

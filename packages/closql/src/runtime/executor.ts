@@ -202,6 +202,22 @@ export class Executor implements StatementOwner {
   }
 
   /**
+   * A connection of the pool held for one transaction (or a batch insert's own): its statements run
+   * in the order issued, pipelined as the db's are (up to the pipeline's depth in flight; one at a
+   * time with `pipeline: false`). The caller releases it. @internal
+   */
+  async holdConnection(): Promise<SerialConnection> {
+    const client = await this.checkout();
+    const pipeline = this.options.pipeline;
+    return new SerialConnection(
+      client,
+      this.options.maxPreparedStatements,
+      true,
+      pipeline === false ? 1 : pipeline.depth,
+    );
+  }
+
+  /**
    * A statement on this (the db's own) executor inside one of its transaction callbacks runs on
    * another connection, outside the transaction: its writes survive a rollback, it cannot see the
    * transaction's uncommitted rows, and it waits forever on a row the transaction locked.
@@ -379,9 +395,13 @@ function transactionEnded(source: string | undefined): TransactionMisuseError {
 }
 
 /**
- * One client whose statements run one at a time, in the order they were issued: a transaction's
- * connection. Statements issued together (`Promise.all`) queue here rather than in pg, so each runs
- * alone on the client, which closql's cancellation relies on.
+ * One client whose statements run in the order they were issued: a transaction's connection, or the
+ * one client an executor was made over. With `depth` above 1 (a connection closql holds, in pg's
+ * pipeline mode while it does) up to `depth` are in flight at once, each with its own Sync: inside
+ * a transaction block a Sync commits nothing, and a failed statement makes those behind it fail
+ * with 25P02 as they would have one at a time. The rest queue here rather than in pg. A cancelable
+ * statement (a signal or timeout) is the last one sent until it is answered, as on the db's lanes,
+ * so that a cancel request can only hit it.
  */
 export class SerialConnection implements LaneOwner {
   private readonly lane: Lane;
@@ -396,8 +416,10 @@ export class SerialConnection implements LaneOwner {
     maxPreparedStatements: number,
     /** Listen for the connection's failure (a transaction's, which it releases); false for a client its holder watches. */
     watchErrors = true,
+    /** Statements in flight at most; above 1 only on a connection closql holds and releases. */
+    private readonly depth = 1,
   ) {
-    this.lane = new Lane(this, false, maxPreparedStatements);
+    this.lane = new Lane(this, depth > 1, maxPreparedStatements);
     this.lane.attach(client, undefined, watchErrors);
   }
 
@@ -408,14 +430,14 @@ export class SerialConnection implements LaneOwner {
 
   /** @internal */
   enqueue(statement: Statement): void {
-    if (this.lane.load === 0 && !this.lane.paused && this.waiting.length === 0) this.lane.send(statement);
+    if (this.waiting.length === 0 && this.lane.takesAnother(this.depth)) this.lane.send(statement);
     else this.waiting.push(statement);
   }
 
   /** @internal */
   freed(lane: Lane): void {
     // Also on a lost connection: pg fails what is sent there at once, with the reason.
-    while (this.waiting.length > 0 && lane.load === 0 && !lane.paused) {
+    while (this.waiting.length > 0 && lane.takesAnother(this.depth)) {
       const statement = this.waiting.shift()!;
       if (statement.state === StatementState.Waiting) lane.send(statement);
     }

@@ -63,6 +63,15 @@ export class Lane implements StatementOwner {
   }
 
   /**
+   * Whether a connection held for one owner (a transaction's) may be given another statement now:
+   * fewer than `depth` in flight, none of them cancelable, no cancel on its way. Also once lost:
+   * pg then fails what is sent at once, with the reason.
+   */
+  takesAnother(depth: number): boolean {
+    return this.load < depth && !this.barrier && !this.paused;
+  }
+
+  /**
    * The connection is open (`session`: closql's record of its settings). Sends what waited for it.
    * `watchErrors`: listen for the connection's failure while closql holds it (a client checked out of
    * the pool); a client someone else holds and watches (a transaction helper's) is left alone.

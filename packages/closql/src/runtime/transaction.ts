@@ -89,7 +89,7 @@ async function attemptTransaction<D, T>(
   begin: string,
   fn: (tx: D) => Promise<T>,
 ): Promise<T> {
-  const connection = new SerialConnection(await host.root.checkout(), host.root.options.maxPreparedStatements);
+  const connection = await host.root.holdConnection();
   const level = new TransactionLevel(host.root, connection);
   const executor = new Executor(connection.client, host.root.options, level);
   try {
