@@ -409,6 +409,30 @@ describe("pipelined transactions and batch inserts", { skip: needsSessions }, ()
     }
   });
 
+  test("insertMany on `tx` is all or nothing too (a savepoint): a refused value or a failed statement leaves none of its rows, and the transaction goes on", async () => {
+    const t = open();
+    try {
+      const rows = Array.from({ length: 5_000 }, (_, n) => ({ id: 40_000 + n, label: `r${n}`, qty: n }));
+      const counted = await t.db.transaction(async (tx) => {
+        await tx.items.insert({ id: 39_999, label: "before", qty: 1 });
+        // Refused in the third slice, while the first two are in flight.
+        const refused = rows.map((r, n) => (n === 4_500 ? { ...r, qty: 1.5 } : r));
+        await assert.rejects(tx.items.insertMany(refused), (e: unknown) => e instanceof ColumnValueError);
+        assert.equal(await tx.items.where((i) => i.id >= 40_000).count(), 0);
+        // A duplicate key in the third slice: the server fails it; the savepoint takes back the first two.
+        const duplicate = [...rows.slice(0, 4_500), { ...rows[0] }];
+        await assert.rejects(tx.items.insertMany(duplicate), (e: unknown) => e instanceof UniqueViolation);
+        assert.equal(await tx.items.insertMany(rows, { returning: false }), 5_000);
+        return tx.items.where((i) => i.id >= 39_999).count();
+      });
+      assert.equal(counted, 5_001);
+      assert.equal(await t.db.items.where((i) => i.id >= 39_999).count(), 5_001, "committed");
+    } finally {
+      await t.db.items.where((i) => i.id >= 39_999).delete();
+      await t.close();
+    }
+  });
+
   test("pipeline: false: a transaction's and a batch's statements go one at a time", async () => {
     const t = open({ pipeline: false });
     const lock = await lockHolder(4106);

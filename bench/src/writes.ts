@@ -1,10 +1,11 @@
 // closql write benchmark (`npm run bench:writes`):
 //
 // 1. bulk insert of BENCH_BULK_ROWS (default 100,000) rows of an 8-column table: closql's insertMany
-//    (one `INSERT … SELECT … FROM unnest($1::int[], …)` per 10,000 rows) against COPY through
+//    (one `INSERT … SELECT … FROM unnest($1::int[], …)` per 2,000 rows, 4 in flight; also with
+//    `pipeline: false`, one at a time, and with `returning: false`) against COPY through
 //    pg-copy-streams (the floor), drizzle's and kysely's multi-row VALUES (chunked under the
-//    65,535-parameter limit), and closql's statement split at other sizes (insertMany called on
-//    slices; raw pg running closql's unnest text for sizes above the runtime's 10,000 chunk).
+//    65,535-parameter limit), and raw pg running closql's unnest text on 10,000 and 100,000 rows
+//    per statement.
 // 2. single-row insert and update by id, sequential: closql against prepared raw pg running the same
 //    SQL text (the floor).
 //
@@ -48,6 +49,8 @@ const BULK_ROUNDS = positiveInt(process.env.BENCH_BULK_ROUNDS, 3);
 const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
 const SECONDS_PER_WORKLOAD = positiveNumber(process.env.BENCH_SECONDS, 20);
 const SLICES = 10;
+/** Rows per statement of closql's insertMany (INSERT_MANY_CHUNK in packages/closql/src/runtime/write.ts). */
+const CLOSQL_CHUNK = 2_000;
 /** Bulk contenders to run alone (BENCH_BULK_ONLY), or undefined for the full suite. */
 const BULK_ONLY = process.env.BENCH_BULK_ONLY?.split(",").map((key) => key.trim());
 /** Rows the update workload touches (seeded before it). */
@@ -192,25 +195,22 @@ function bulkContenders(unnestText: string): BulkContender[] {
       pool,
     );
   }
-  for (const size of [10_000, 5_000, 1_000]) {
+  for (const pipelined of [true, false]) {
     const pool = newPool();
-    const db = connect({ schema: writesSchema, pool });
-    const check = (n: number) => (inserted: readonly unknown[]) => {
-      if (inserted.length !== n) throw new Error(`closql insertMany returned ${inserted.length} rows, expected ${n}`);
-    };
+    const db = connect({ schema: writesSchema, pool, pipeline: pipelined });
     add(
       {
-        key: size === 10_000 ? "closql" : `closql-${size}`,
-        label:
-          size === 10_000
-            ? "closql insertMany (10,000 rows per statement)"
-            : `closql insertMany on slices of ${size.toLocaleString("en-US")}`,
-        chunk: size,
+        key: pipelined ? "closql" : "closql-serial",
+        label: pipelined
+          ? `closql insertMany (${fmt(CLOSQL_CHUNK)} rows per statement, 4 in flight)`
+          : `closql insertMany, pipeline: false (one statement at a time)`,
+        chunk: CLOSQL_CHUNK,
         returnsRows: true,
-        run:
-          size === 10_000
-            ? async (rows) => check(rows.length)(await closqlInsertMany(db, rows))
-            : (rows) => inSlices(rows, size, async (slice) => check(slice.length)(await closqlInsertMany(db, slice))),
+        run: async (rows) => {
+          const inserted = await closqlInsertMany(db, rows);
+          if (inserted.length !== rows.length)
+            throw new Error(`closql insertMany returned ${inserted.length} rows, expected ${rows.length}`);
+        },
       },
       pool,
     );
@@ -222,7 +222,7 @@ function bulkContenders(unnestText: string): BulkContender[] {
       {
         key: "closql-count",
         label: "closql insertMany, returning: false",
-        chunk: 10_000,
+        chunk: CLOSQL_CHUNK,
         returnsRows: false,
         run: async (rows) => {
           const n = await closqlInsertManyCount(db, rows);
@@ -744,7 +744,8 @@ function bulkVerdict(b: Bulk): string[] {
         .map((p) => `${p.label}: ${(closql.medianRowsPerSecond / p.medianRowsPerSecond).toFixed(2)}× its rows/s`)
         .join("; ") +
       ".",
-    `Rows per statement: ${slices.map((r) => `${r.chunk === "stream" ? r.chunk : fmt(r.chunk)} (${r.label.startsWith("raw") ? "raw pg" : "closql"}) ${fmt(r.medianRowsPerSecond)} rows/s`).join(", ")}; fastest: ${best.label}.`,
+    `Pipelined, 4 statements in flight: ${fmt(closql.medianRowsPerSecond)} rows/s; one at a time (pipeline: false): ${fmt(get("closql-serial").medianRowsPerSecond)} rows/s. ` +
+      `Rows per statement: ${slices.map((r) => `${r.chunk === "stream" ? r.chunk : fmt(r.chunk)} (${r.label.startsWith("raw") ? "raw pg" : "closql"}) ${fmt(r.medianRowsPerSecond)} rows/s`).join(", ")}; fastest: ${best.label}.`,
   ];
 }
 

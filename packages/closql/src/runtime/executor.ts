@@ -11,7 +11,7 @@ import {
 } from "./errors";
 import { Lane, LaneOwner, LanePool } from "./lanes";
 import { Sessions } from "./session";
-import { CANCELED_BY_SIGNAL, Statement, StatementOwner, StatementResult, StatementState } from "./statement";
+import { CANCELED_BY_SIGNAL, RowForm, Statement, StatementOwner, StatementResult, StatementState } from "./statement";
 import { forgetStatement, isStaleStatementError } from "./statements";
 
 /** What `onQuery` receives after every statement. */
@@ -142,7 +142,8 @@ export class Executor implements StatementOwner {
     params: readonly unknown[],
     name: string | undefined,
     source: string | undefined,
-    rowMode: "array" | undefined,
+    /** Rows as arrays, objects (undefined), or each mapped as it arrives (a compiled mapper). */
+    rowMode: "array" | ((fields: any[]) => unknown) | undefined,
     closures?: QueryEvent["closures"],
     options?: RunOptions,
   ): Promise<StatementResult> {
@@ -154,7 +155,7 @@ export class Executor implements StatementOwner {
       params,
       this.options.prepare ? name : undefined,
       source,
-      rowMode === "array",
+      rowMode === undefined ? false : rowMode === "array" ? true : rowMode,
       closures,
       options,
     );
@@ -247,14 +248,14 @@ export class Executor implements StatementOwner {
     params: readonly unknown[],
     name: string | undefined,
     source: string | undefined,
-    arrays: boolean,
+    form: RowForm,
     closures: QueryEvent["closures"],
     options: RunOptions | undefined,
   ): Promise<StatementResult> {
     return new Promise((resolve, reject) => {
       let statement: Statement;
       try {
-        statement = new Statement(this, text, params, name, source, arrays, closures, options, resolve, reject);
+        statement = new Statement(this, text, params, name, source, form, closures, options, resolve, reject);
       } catch (error) {
         // closql's own refusals (a lone surrogate, an invalid Date) as they are; pg's (a value it cannot
         // serialize) typed and reported like a failed statement.

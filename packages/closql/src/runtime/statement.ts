@@ -65,8 +65,8 @@ export class Statement {
     readonly params: readonly unknown[],
     name: string | undefined,
     readonly source: string | undefined,
-    /** Rows as arrays (compiled queries' mappers read them so) or objects keyed by column name (raw SQL). */
-    private readonly arrays: boolean,
+    /** How each row is kept: see RowForm. */
+    private readonly form: RowForm,
     readonly closures: readonly ((row: any) => unknown)[] | undefined,
     options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } | undefined,
     readonly resolve: (result: StatementResult) => void,
@@ -139,7 +139,8 @@ export class Statement {
           if (parse !== null) fields[i] = parse(value as string);
         }
       }
-      this.resultRows.push(this.arrays ? fields : rowObject(fields, this.shape!.names));
+      const form = this.form;
+      this.resultRows.push(form === true ? fields : form === false ? rowObject(fields, this.shape!.names) : form(fields));
     } catch (error) {
       this.failure = error;
     }
@@ -241,6 +242,13 @@ export const enum StatementState {
   Answered,
   Settled,
 }
+
+/**
+ * How a statement keeps its rows: as arrays (`true`: compiled queries' mappers read them so), as
+ * objects keyed by column name (`false`: raw SQL), or mapped as they arrive (a compiled mapper: the
+ * array dies young, which saves the garbage collector copying it with the rows it keeps).
+ */
+export type RowForm = boolean | ((fields: any[]) => unknown);
 
 /** What a statement resolves to: its rows (of the last statement that returned rows), its command and row count. */
 export interface StatementResult {

@@ -4,7 +4,7 @@ import type { RowMapper } from "./compiled";
 import type { ColumnCodec } from "./encode";
 import { arrayParamEncoder } from "./batch-encode";
 import { ClosqlError } from "./errors";
-import { Executor, RunOptions } from "./executor";
+import { Executor, RunOptions, SerialConnection } from "./executor";
 import { statementName } from "./statements";
 
 /** What a write gives back. */
@@ -225,11 +225,14 @@ export async function runInsertMany(
     throw new ClosqlError(`closql: insertMany() takes an array of rows (query at ${plan.source})`);
   if (rows.length === 0) return options?.returning === false ? 0 : [];
   const first = sliceOf(plan, rows, 0, valuesOf);
-  // Several statements are one unit: all rows or none. Inside a transaction they already are.
-  if ((rows.length > INSERT_MANY_CHUNK || first.groups.length > 1) && executor.transaction === undefined) {
-    return atomically(executor, (own) => insertSlices(own, plan, rows, valuesOf, first, options));
-  }
-  return insertSlices(executor, plan, rows, valuesOf, first, options);
+  const run = (on: Executor) => insertSlices(on, plan, rows, valuesOf, first, options);
+  if (rows.length <= INSERT_MANY_CHUNK && first.groups.length === 1) return run(executor);
+  // Several statements are one unit, all rows or none: in a transaction of their own, or in a
+  // savepoint of the caller's, so that a value refused after some were sent leaves none of them.
+  const transaction = executor.transaction;
+  if (transaction === undefined) return atomically(executor, run);
+  if (!transaction.open) return run(executor); // refused before anything is sent
+  return inSavepoint(executor, transaction.connection, run);
 }
 
 /** One slice of the input: each row's values (as the plan's `valuesOf` gives them), grouped by shape. */
@@ -303,10 +306,10 @@ async function insertSlices(
   const collect = (s: Sent, result: StatementResult) => {
     count += result.rowCount ?? 0;
     if (out === undefined) return;
-    const inserted = result.rows as unknown[][];
-    const { map } = plan;
+    // Mapped as they arrived (the statement's row form is the plan's mapper).
+    const inserted = result.rows;
     const { start, indexes } = s;
-    for (let j = 0; j < inserted.length; j++) out[start + indexes[j]] = map(inserted[j]);
+    for (let j = 0; j < inserted.length; j++) out[start + indexes[j]] = inserted[j];
   };
   try {
     for (let slice: Slice | undefined = first; slice !== undefined;) {
@@ -322,7 +325,7 @@ async function insertSlices(
           collect(oldest, result);
         }
         sent.push({
-          result: executor.run(text, params, name, plan.source, "array", undefined, options),
+          result: executor.run(text, params, name, plan.source, returning ? plan.map : "array", undefined, options),
           start: slice.start,
           indexes: group.indexes,
         });
@@ -384,6 +387,26 @@ function batchStatement(plan: CompiledInsertMany, shape: string, returning: bool
 /** Options of insertMany: `returning: false` inserts without sending the rows back (resolves to their number). */
 export interface InsertManyOptions extends RunOptions {
   readonly returning?: boolean;
+}
+
+/** Runs `fn` in a savepoint of the transaction `executor` runs in: released on success, rolled back to on failure. */
+async function inSavepoint<T>(
+  executor: Executor,
+  connection: SerialConnection,
+  fn: (on: Executor) => Promise<T>,
+): Promise<T> {
+  const name = `closql_batch_${++connection.savepoints}`;
+  await executor.control(`SAVEPOINT ${name}`);
+  let result: T;
+  try {
+    result = await fn(executor);
+  } catch (error) {
+    if (connection.lost === undefined)
+      await executor.control(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`).catch(() => {});
+    throw error;
+  }
+  await executor.control(`RELEASE SAVEPOINT ${name}`);
+  return result;
 }
 
 /**
