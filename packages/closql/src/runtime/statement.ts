@@ -140,7 +140,9 @@ export class Statement {
         }
       }
       const form = this.form;
-      this.resultRows.push(form === true ? fields : form === false ? rowObject(fields, this.shape!.names) : form(fields));
+      this.resultRows.push(
+        form === true ? fields : form === false ? rowObject(fields, this.shape!.names) : form(fields),
+      );
     } catch (error) {
       this.failure = error;
     }
