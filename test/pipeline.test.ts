@@ -409,24 +409,29 @@ describe("pipelined transactions and batch inserts", { skip: needsSessions }, ()
     }
   });
 
-  test("insertMany on `tx` is all or nothing too (a savepoint): a refused value or a failed statement leaves none of its rows, and the transaction goes on", async () => {
+  test("insertMany on `tx` is all or nothing too: a value refused after some statements were sent leaves none of its rows and the transaction usable; a failed statement aborts the transaction as any does", async () => {
     const t = open();
     try {
       const rows = Array.from({ length: 5_000 }, (_, n) => ({ id: 40_000 + n, label: `r${n}`, qty: n }));
       const counted = await t.db.transaction(async (tx) => {
         await tx.items.insert({ id: 39_999, label: "before", qty: 1 });
-        // Refused in the third slice, while the first two are in flight.
+        // Refused in the third slice, while the first two are in flight: the savepoint takes them back.
         const refused = rows.map((r, n) => (n === 4_500 ? { ...r, qty: 1.5 } : r));
         await assert.rejects(tx.items.insertMany(refused), (e: unknown) => e instanceof ColumnValueError);
         assert.equal(await tx.items.where((i) => i.id >= 40_000).count(), 0);
-        // A duplicate key in the third slice: the server fails it; the savepoint takes back the first two.
-        const duplicate = [...rows.slice(0, 4_500), { ...rows[0] }];
-        await assert.rejects(tx.items.insertMany(duplicate), (e: unknown) => e instanceof UniqueViolation);
         assert.equal(await tx.items.insertMany(rows, { returning: false }), 5_000);
         return tx.items.where((i) => i.id >= 39_999).count();
       });
       assert.equal(counted, 5_001);
       assert.equal(await t.db.items.where((i) => i.id >= 39_999).count(), 5_001, "committed");
+      // A duplicate key in the third slice: the server fails it, and the transaction is aborted.
+      const duplicate = [{ id: 50_000, label: "new", qty: 0 }, ...rows.slice(0, 4_500), { ...rows[0] }];
+      const outcome = t.db.transaction(async (tx) => {
+        await assert.rejects(tx.items.insertMany(duplicate), (e: unknown) => e instanceof UniqueViolation);
+        await assert.rejects(tx.items.count(), (e: unknown) => (e as DatabaseError).code === "25P02");
+      });
+      await assert.rejects(outcome, (e: unknown) => e instanceof TransactionAbortedError);
+      assert.equal(await t.db.items.where((i) => i.id === 50_000).count(), 0);
     } finally {
       await t.db.items.where((i) => i.id >= 39_999).delete();
       await t.close();

@@ -389,7 +389,12 @@ export interface InsertManyOptions extends RunOptions {
   readonly returning?: boolean;
 }
 
-/** Runs `fn` in a savepoint of the transaction `executor` runs in: released on success, rolled back to on failure. */
+/**
+ * Runs `fn` in a savepoint of the transaction `executor` runs in, released on success. A failure the
+ * server reported has aborted the transaction, as any failed statement does, and nothing of it can
+ * commit: it is left so. A value refused after some statements were sent leaves the transaction
+ * healthy: rolling back to the savepoint takes those rows back, as if nothing had been sent.
+ */
 async function inSavepoint<T>(
   executor: Executor,
   connection: SerialConnection,
@@ -401,7 +406,7 @@ async function inSavepoint<T>(
   try {
     result = await fn(executor);
   } catch (error) {
-    if (connection.lost === undefined)
+    if (connection.lost === undefined && connection.client.getTransactionStatus() === "T")
       await executor.control(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`).catch(() => {});
     throw error;
   }
