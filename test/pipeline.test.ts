@@ -409,15 +409,18 @@ describe("pipelined transactions and batch inserts", { skip: needsSessions }, ()
     }
   });
 
-  test("insertMany on `tx` is all or nothing too: a value refused after some statements were sent leaves none of its rows and the transaction usable; a failed statement aborts the transaction as any does", async () => {
+  test("insertMany on `tx` is all or nothing too: a value refused in a later slice leaves none of its rows and the transaction usable; a failed statement aborts the transaction as any does", async () => {
     const t = open();
+    const mark = t.written.length;
     try {
       const rows = Array.from({ length: 5_000 }, (_, n) => ({ id: 40_000 + n, label: `r${n}`, qty: n }));
       const counted = await t.db.transaction(async (tx) => {
         await tx.items.insert({ id: 39_999, label: "before", qty: 1 });
-        // Refused in the third slice, while the first two are in flight: the savepoint takes them back.
+        // Refused in the third slice: on `tx`, every value is checked before the first statement is sent.
         const refused = rows.map((r, n) => (n === 4_500 ? { ...r, qty: 1.5 } : r));
+        const binds = bindsSince(t.written, mark);
         await assert.rejects(tx.items.insertMany(refused), (e: unknown) => e instanceof ColumnValueError);
+        assert.equal(bindsSince(t.written, mark), binds, "nothing of it was sent");
         assert.equal(await tx.items.where((i) => i.id >= 40_000).count(), 0);
         assert.equal(await tx.items.insertMany(rows, { returning: false }), 5_000);
         return tx.items.where((i) => i.id >= 39_999).count();

@@ -4,7 +4,7 @@ import type { RowMapper } from "./compiled";
 import type { ColumnCodec } from "./encode";
 import { arrayParamEncoder } from "./batch-encode";
 import { ClosqlError } from "./errors";
-import { Executor, RunOptions, SerialConnection } from "./executor";
+import { Executor, RunOptions } from "./executor";
 import { statementName } from "./statements";
 
 /** What a write gives back. */
@@ -225,14 +225,15 @@ export async function runInsertMany(
     throw new ClosqlError(`closql: insertMany() takes an array of rows (query at ${plan.source})`);
   if (rows.length === 0) return options?.returning === false ? 0 : [];
   const first = sliceOf(plan, rows, 0, valuesOf);
-  const run = (on: Executor) => insertSlices(on, plan, rows, valuesOf, first, options);
-  if (rows.length <= INSERT_MANY_CHUNK && first.groups.length === 1) return run(executor);
-  // Several statements are one unit, all rows or none: in a transaction of their own, or in a
-  // savepoint of the caller's, so that a value refused after some were sent leaves none of them.
-  const transaction = executor.transaction;
-  if (transaction === undefined) return atomically(executor, run);
-  if (!transaction.open) return run(executor); // refused before anything is sent
-  return inSavepoint(executor, transaction.connection, run);
+  const single = rows.length <= INSERT_MANY_CHUNK && first.groups.length === 1;
+  // Several statements are one unit, all rows or none: in a transaction of their own, where a
+  // failure rolls back what was sent, so the next slice is encoded while the server inserts one.
+  if (!single && executor.transaction === undefined)
+    return atomically(executor, (own) => insertSlices(own, plan, rows, valuesOf, first, options, false));
+  // In the caller's transaction every value is checked before anything is sent: a value refused in a
+  // later slice must not leave the earlier ones in a transaction that goes on. (A statement the
+  // server fails aborts the transaction, as any failed statement does.)
+  return insertSlices(executor, plan, rows, valuesOf, first, options, true);
 }
 
 /** One slice of the input: each row's values (as the plan's `valuesOf` gives them), grouped by shape. */
@@ -291,6 +292,36 @@ interface Sent {
   readonly indexes: readonly number[];
 }
 
+/** A batch statement ready to send: its text, name, array parameters, and where its rows go. */
+interface Encoded {
+  readonly text: string;
+  readonly name: string;
+  readonly params: unknown[];
+  readonly start: number;
+  readonly indexes: readonly number[];
+}
+
+/**
+ * The batch's statements in input order, each encoded (its values checked) when it is asked for; the
+ * next slice is read after the statements of the one before were taken.
+ */
+function* encodedStatements(
+  plan: CompiledInsertMany,
+  rows: readonly unknown[],
+  valuesOf: (row: any) => readonly unknown[],
+  first: Slice,
+  returning: boolean,
+): Generator<Encoded> {
+  for (let slice: Slice | undefined = first; slice !== undefined;) {
+    for (const group of slice.groups) {
+      const { text, name } = batchStatement(plan, group.shape, returning);
+      yield { text, name, params: batchParams(plan, group, slice.values), start: slice.start, indexes: group.indexes };
+    }
+    const next: number = slice.start + INSERT_MANY_CHUNK;
+    slice = next < rows.length ? sliceOf(plan, rows, next, valuesOf) : undefined;
+  }
+}
+
 async function insertSlices(
   executor: Executor,
   plan: CompiledInsertMany,
@@ -298,6 +329,8 @@ async function insertSlices(
   valuesOf: (row: any) => readonly unknown[],
   first: Slice,
   options: InsertManyOptions | undefined,
+  /** Encode (and check) every statement before the first is sent. */
+  checkFirst: boolean,
 ): Promise<unknown[] | number> {
   const returning = options?.returning !== false;
   const out = returning ? new Array<unknown>(rows.length) : undefined;
@@ -311,28 +344,20 @@ async function insertSlices(
     const { start, indexes } = s;
     for (let j = 0; j < inserted.length; j++) out[start + indexes[j]] = inserted[j];
   };
+  const statements = encodedStatements(plan, rows, valuesOf, first, returning);
   try {
-    for (let slice: Slice | undefined = first; slice !== undefined;) {
-      for (const group of slice.groups) {
-        const params = batchParams(plan, group, slice.values);
-        const { text, name } = batchStatement(plan, group.shape, returning);
-        // At most BATCH_IN_FLIGHT statements at once: the oldest is awaited (and its rows mapped)
-        // while the server runs the one after it, which the connection's pipeline already holds.
-        if (sent.length === BATCH_IN_FLIGHT) {
-          const oldest = sent[0];
-          const result = await oldest.result;
-          sent.shift();
-          collect(oldest, result);
-        }
-        sent.push({
-          result: executor.run(text, params, name, plan.source, returning ? plan.map : "array", undefined, options),
-          start: slice.start,
-          indexes: group.indexes,
-        });
+    for (const statement of checkFirst ? [...statements] : statements) {
+      // At most BATCH_IN_FLIGHT statements at once: the oldest is awaited (and its rows mapped)
+      // while the server runs the ones after it, which the connection's pipeline already holds.
+      if (sent.length === BATCH_IN_FLIGHT) {
+        const oldest = sent[0];
+        const result = await oldest.result;
+        sent.shift();
+        collect(oldest, result);
       }
-      const next: number = slice.start + INSERT_MANY_CHUNK;
-      // Read while the server runs the statements just sent.
-      slice = next < rows.length ? sliceOf(plan, rows, next, valuesOf) : undefined;
+      const { text, params, name, start, indexes } = statement;
+      const form = returning ? plan.map : "array";
+      sent.push({ result: executor.run(text, params, name, plan.source, form, undefined, options), start, indexes });
     }
     while (sent.length > 0) {
       const result = await sent[0].result;
@@ -351,8 +376,8 @@ async function insertSlices(
  * Batch statements in flight at once, pipelined on the batch's connection (SerialConnection; one at a
  * time with `pipeline: false`): while the server runs one, the rows of the one before are read back
  * and mapped and the next slice is encoded, and the server finds the next statement waiting when it
- * is done. Measured with bench/src/writes.ts (bench/RESULTS.md): slices of 2,000 rows, 4 in flight,
- * against 10,000 rows one at a time, cut the time of 100,000 rows with RETURNING by about a third.
+ * is done. Measured with bench/src/writes.ts (bench/ANALYSIS.md): slices of 2,000 rows with 4 in
+ * flight took 1.01 s for 100,000 rows with RETURNING, where 10,000 rows one at a time took 1.68 s.
  */
 const BATCH_IN_FLIGHT = 4;
 
@@ -387,31 +412,6 @@ function batchStatement(plan: CompiledInsertMany, shape: string, returning: bool
 /** Options of insertMany: `returning: false` inserts without sending the rows back (resolves to their number). */
 export interface InsertManyOptions extends RunOptions {
   readonly returning?: boolean;
-}
-
-/**
- * Runs `fn` in a savepoint of the transaction `executor` runs in, released on success. A failure the
- * server reported has aborted the transaction, as any failed statement does, and nothing of it can
- * commit: it is left so. A value refused after some statements were sent leaves the transaction
- * healthy: rolling back to the savepoint takes those rows back, as if nothing had been sent.
- */
-async function inSavepoint<T>(
-  executor: Executor,
-  connection: SerialConnection,
-  fn: (on: Executor) => Promise<T>,
-): Promise<T> {
-  const name = `closql_batch_${++connection.savepoints}`;
-  await executor.control(`SAVEPOINT ${name}`);
-  let result: T;
-  try {
-    result = await fn(executor);
-  } catch (error) {
-    if (connection.lost === undefined && connection.client.getTransactionStatus() === "T")
-      await executor.control(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`).catch(() => {});
-    throw error;
-  }
-  await executor.control(`RELEASE SAVEPOINT ${name}`);
-  return result;
 }
 
 /**
