@@ -268,16 +268,19 @@ export class Query<T extends AnyTable, Out = Row<T>, Rels = {}> {
     options: RunOptions | undefined,
     preloads?: readonly BoundPreload[],
   ): Promise<any> {
+    const kind = compiled.kind;
+    // Rows are mapped as they arrive (their arrays die young); a count or exists reads its one value.
+    const counted = kind === "count" || kind === "exists";
     const result = await this.$executor.run(
       compiled.text,
       typeof params === "function" ? params() : (params ?? NO_PARAMS),
       compiled.name,
       compiled.source,
-      "array",
+      counted ? "array" : compiled.map!,
       closures,
       options,
     );
-    const shaped = shapeResult(compiled.kind, result.rows as unknown[][], compiled.map, compiled.source, compiled.text);
+    const shaped = shapeResult(kind, result.rows, compiled.source, compiled.text);
     if (preloads) await runPreloads(this.$executor, parentsOf(shaped), preloads, options);
     return shaped;
   }
@@ -378,11 +381,11 @@ export class Query<T extends AnyTable, Out = Row<T>, Rels = {}> {
       // Named by a hash of the text, as folded chains are at build time: no process-wide table of names.
       this.$executor.options.prepare ? statementName(text) : undefined,
       plan.source,
-      "array",
+      plan.kind === "count" || plan.kind === "exists" ? "array" : map,
       closures.length > 0 ? closures : undefined,
       options,
     );
-    const shaped = shapeResult(plan.kind, result.rows as unknown[][], map, plan.source, text);
+    const shaped = shapeResult(plan.kind, result.rows, plan.source, text);
     if (this.$preloads.length > 0) await runPreloads(this.$executor, parentsOf(shaped), this.$preloads, options);
     return shaped;
   }
@@ -405,19 +408,14 @@ const NO_PARAMS: readonly unknown[] = [];
 const NO_VALUES: readonly (readonly unknown[])[] = [];
 const NO_CONDITIONS: readonly never[] = [];
 
-function shapeResult(
-  kind: ReadKind,
-  rows: unknown[][],
-  map: RowMapper | undefined,
-  source: string,
-  sql: string,
-): unknown {
+/** What a read resolves to, from its rows: mapped objects, or for count and exists the one row's array. */
+function shapeResult(kind: ReadKind, rows: any[], source: string, sql: string): unknown {
   switch (kind) {
     case "all":
     case "stream":
-      return rows.map(map!);
+      return rows;
     case "first":
-      return rows.length === 0 ? undefined : map!(rows[0]);
+      return rows[0];
     case "one":
       if (rows.length !== 1)
         throw new CardinalityError(
@@ -425,7 +423,7 @@ function shapeResult(
           sql,
           source,
         );
-      return map!(rows[0]);
+      return rows[0];
     case "count":
       return decode.count(rows[0][0] as string);
     case "exists":
