@@ -68,6 +68,14 @@ describe("server restart mid-run", { skip }, () => {
         await tx.sql`INSERT INTO notes VALUES (${1}, ${"written before the restart"})`;
         await tx.sql`SELECT pg_sleep(60)`;
       }),
+      // Statements pipelined behind a sleep on a transaction's connection: all fail, none hangs.
+      db.transaction(async (tx) => {
+        await Promise.all([
+          tx.sql`SELECT pg_sleep(60)`,
+          tx.sql`INSERT INTO notes VALUES (${3}, ${"sent behind the sleep"})`,
+          tx.notes.where((n) => n.id > 0).count(),
+        ]);
+      }),
     ];
     const settled = inFlight.map((p) =>
       p.then(
@@ -75,12 +83,12 @@ describe("server restart mid-run", { skip }, () => {
         (e: unknown) => e,
       ),
     );
-    // Wait until the three sleeps are running on the server.
+    // Wait until the four sleeps are running on the server.
     for (let i = 0; ; i++) {
       const [{ n }] = await t.db.sql<{
         n: number;
       }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'`;
-      if (n === 3) break;
+      if (n === inFlight.length) break;
       assert.ok(i < 500, "the sleeps never started");
       await new Promise((r) => setTimeout(r, 10));
     }
