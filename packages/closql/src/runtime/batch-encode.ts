@@ -45,7 +45,7 @@ function chooseEncoder(column: BatchColumn & { readonly codec: ColumnCodec }): A
     const text = sqlType.endsWith("[]")
       ? (v: unknown) => arrayLiteral(prepared.encodeValue(v) as readonly unknown[])
       : (v: unknown) => prepared.encodeValue(v) as string;
-    return binaryText(codec, prepared, TEXT_OID, text);
+    return binaryVariable(codec, prepared, TEXT_OID, text);
   }
   switch (element) {
     case "smallint":
@@ -69,11 +69,11 @@ function chooseEncoder(column: BatchColumn & { readonly codec: ColumnCodec }): A
         b.writeBigInt64BE(BigInt((v as Date).getTime() - PG_EPOCH_MS) * 1000n, at),
       );
     case "text":
-      return binaryText(codec, prepared, TEXT_OID, (v) => v as string);
+      return binaryVariable(codec, prepared, TEXT_OID, (v) => v as string);
     case "varchar":
-      return binaryText(codec, prepared, 1043, (v) => v as string);
+      return binaryVariable(codec, prepared, 1043, (v) => v as string);
     case "bytea":
-      return binaryBytes(codec, prepared);
+      return binaryVariable(codec, prepared, 17, (v) => v as Uint8Array);
     case "real":
       // pg would send -0 as "0".
       return literal(codec, prepared, (v) => (Object.is(v, -0) ? "-0" : String(v)));
@@ -133,12 +133,15 @@ function binaryFixed(
   };
 }
 
-/** Text elements in UTF-8 (PostgreSQL's client encoding on closql's connections); `text` makes a checked value text. */
-function binaryText(
+/**
+ * Variable-width elements, each its length and its bytes: `payload` turns a checked value into text
+ * (written in UTF-8, PostgreSQL's client encoding on closql's connections) or bytes (bytea).
+ */
+function binaryVariable(
   codec: ColumnCodec,
   prepared: PreparedCodec,
   oid: number,
-  text: (value: unknown) => string,
+  payload: (value: unknown) => string | Uint8Array,
 ): ArrayParamEncoder {
   return (rows, indexes, column) => {
     const n = indexes.length;
@@ -155,40 +158,20 @@ function binaryText(
         continue;
       }
       checked(codec, prepared, v);
-      const s = text(v);
+      const p = payload(v);
       // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
-      if (at + 4 + 3 * s.length > buffer.length) buffer = grown(buffer, at, 4 + 3 * s.length, i, n);
-      const bytes = writeUtf8(buffer, s, at + 4);
+      const most = typeof p === "string" ? 3 * p.length : p.byteLength;
+      if (at + 4 + most > buffer.length) buffer = grown(buffer, at, 4 + most, i, n);
+      let bytes: number;
+      if (typeof p === "string") bytes = writeUtf8(buffer, p, at + 4);
+      else {
+        buffer.set(p, at + 4);
+        bytes = p.byteLength;
+      }
       buffer.writeInt32BE(bytes, at);
       at += 4 + bytes;
     }
     return finish(buffer, at, oid, n, hasNull);
-  };
-}
-
-function binaryBytes(codec: ColumnCodec, prepared: PreparedCodec): ArrayParamEncoder {
-  return (rows, indexes, column) => {
-    const n = indexes.length;
-    let buffer: Buffer = Buffer.allocUnsafe(HEADER + n * 36);
-    let at = HEADER;
-    let hasNull = false;
-    for (let i = 0; i < n; i++) {
-      const v = rows[indexes[i]][column];
-      if (v === null) {
-        if (at + 4 > buffer.length) buffer = grown(buffer, at, 4, i, n);
-        buffer.writeInt32BE(-1, at);
-        at += 4;
-        hasNull = true;
-        continue;
-      }
-      checked(codec, prepared, v);
-      const bytes = v as Uint8Array;
-      if (at + 4 + bytes.byteLength > buffer.length) buffer = grown(buffer, at, 4 + bytes.byteLength, i, n);
-      buffer.writeInt32BE(bytes.byteLength, at);
-      buffer.set(bytes, at + 4);
-      at += 4 + bytes.byteLength;
-    }
-    return finish(buffer, at, 17, n, hasNull);
   };
 }
 
