@@ -109,15 +109,11 @@ async function lockHolder(key: number) {
   return {
     /** Resolves once a backend waits on the lock. */
     async waited(): Promise<void> {
-      for (let i = 0; i < 500; i++) {
-        const { rows } = await admin.query(
-          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
-          [key],
-        );
-        if (rows[0].n > 0) return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error("nobody waited on the lock within 5 s");
+      await waitFor(
+        admin,
+        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
+        [key],
+      );
     },
     /** Unlocks and disconnects; again, does nothing (a test's `finally` may call it after the test did). */
     async release() {
@@ -317,6 +313,7 @@ async function uncommittedItem(id: number) {
   };
 }
 
+/** Polls `sql` (a count `n`) on `admin` every 10 ms until it is above 0, for up to 5 s. */
 async function waitFor(admin: pg.Client, sql: string, params: unknown[]): Promise<void> {
   for (let i = 0; i < 500; i++) {
     if ((await admin.query(sql, params)).rows[0].n > 0) return;
