@@ -268,19 +268,16 @@ export class Query<T extends AnyTable, Out = Row<T>, Rels = {}> {
     options: RunOptions | undefined,
     preloads?: readonly BoundPreload[],
   ): Promise<any> {
-    const kind = compiled.kind;
-    // Rows are mapped as they arrive (their arrays die young); a count or exists reads its one value.
-    const counted = kind === "count" || kind === "exists";
     const result = await this.$executor.run(
       compiled.text,
       typeof params === "function" ? params() : (params ?? NO_PARAMS),
       compiled.name,
       compiled.source,
-      counted ? "array" : compiled.map!,
+      rowFormOf(compiled.kind, compiled.map),
       closures,
       options,
     );
-    const shaped = shapeResult(kind, result.rows, compiled.source, compiled.text);
+    const shaped = shapeResult(compiled.kind, result.rows, compiled.source, compiled.text);
     if (preloads) await runPreloads(this.$executor, parentsOf(shaped), preloads, options);
     return shaped;
   }
@@ -381,7 +378,7 @@ export class Query<T extends AnyTable, Out = Row<T>, Rels = {}> {
       // Named by a hash of the text, as folded chains are at build time: no process-wide table of names.
       this.$executor.options.prepare ? statementName(text) : undefined,
       plan.source,
-      plan.kind === "count" || plan.kind === "exists" ? "array" : map,
+      rowFormOf(plan.kind, map),
       closures.length > 0 ? closures : undefined,
       options,
     );
@@ -407,6 +404,11 @@ function preloadRefusal(kind: ReadKind, steps: readonly { step: CompiledStep }[]
 const NO_PARAMS: readonly unknown[] = [];
 const NO_VALUES: readonly (readonly unknown[])[] = [];
 const NO_CONDITIONS: readonly never[] = [];
+
+/** How a read keeps its rows: mapped as they arrive (their arrays die young); a count or exists reads its one value. */
+function rowFormOf(kind: ReadKind, map: RowMapper | undefined): "array" | RowMapper {
+  return kind === "count" || kind === "exists" ? "array" : map!;
+}
 
 /** What a read resolves to, from its rows: mapped objects, or for count and exists the one row's array. */
 function shapeResult(kind: ReadKind, rows: any[], source: string, sql: string): unknown {
