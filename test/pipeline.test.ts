@@ -100,29 +100,49 @@ function run(db: Db, text: string, params: unknown[] = [], options?: RunOptions,
   return executor.run(text, params, name, "test:run", undefined, undefined, options);
 }
 
-/** An admin connection that holds an advisory lock the statements under test wait on. */
-async function lockHolder(key: number) {
-  const admin = new pg.Client({ connectionString: databaseUrl() });
+/**
+ * An admin session holding what the statements under test wait on: `hold` takes it and says how to
+ * see a backend waiting (a count `n`) and how to let go. `release()` lets go and disconnects; again,
+ * it does nothing (a test's `finally` may call it after the test did).
+ */
+async function holder(
+  hold: (admin: pg.Client) => Promise<{ waiting: string; params: unknown[]; letGo: () => Promise<unknown> }>,
+  options?: string,
+) {
+  const admin = new pg.Client({ connectionString: databaseUrl(), options });
   await admin.connect();
-  await admin.query("SELECT pg_advisory_lock($1)", [key]);
+  const { waiting, params, letGo } = await hold(admin);
   let released = false;
   return {
-    /** Resolves once a backend waits on the lock. */
-    async waited(): Promise<void> {
-      await waitFor(
-        admin,
-        "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
-        [key],
-      );
-    },
-    /** Unlocks and disconnects; again, does nothing (a test's `finally` may call it after the test did). */
+    /** Resolves once a backend waits on what is held. */
+    waited: () => waitFor(admin, waiting, params),
     async release() {
       if (released) return;
       released = true;
-      await admin.query("SELECT pg_advisory_unlock($1)", [key]);
+      await letGo();
       await admin.end();
     },
   };
+}
+
+/** An advisory lock the statements under test wait on. */
+const lockHolder = (key: number) =>
+  holder(async (admin) => {
+    await admin.query("SELECT pg_advisory_lock($1)", [key]);
+    return {
+      waiting: "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1",
+      params: [key],
+      letGo: () => admin.query("SELECT pg_advisory_unlock($1)", [key]),
+    };
+  });
+
+/** Polls `sql` (a count `n`) on `admin` every 10 ms until it is above 0, for up to 5 s. */
+async function waitFor(admin: pg.Client, sql: string, params: unknown[]): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if ((await admin.query(sql, params)).rows[0].n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("nobody waited within 5 s");
 }
 
 /** Polls `condition` every few ms for up to 5 s. */
@@ -286,41 +306,19 @@ describe("pipelined execution", { skip: needsSessions }, () => {
   });
 });
 
-/** An admin transaction that inserted item `id` and has not committed: an insert of the same id waits on it. */
-async function uncommittedItem(id: number) {
-  const admin = new pg.Client({ connectionString: databaseUrl(), options: `-c search_path=${namespace}` });
-  await admin.connect();
-  await admin.query("BEGIN");
-  await admin.query("INSERT INTO items (id, label, qty) VALUES ($1, 'held', 0)", [id]);
-  const xid = (await admin.query("SELECT txid_current()::text AS xid")).rows[0].xid as string;
-  let ended = false;
-  return {
-    /** Resolves once a backend waits for this transaction to end. */
-    async waited(): Promise<void> {
-      await waitFor(
-        admin,
+/** An uncommitted insert of item `id`: an insert of the same id waits for its transaction to end. */
+const uncommittedItem = (id: number) =>
+  holder(async (admin) => {
+    await admin.query("BEGIN");
+    await admin.query("INSERT INTO items (id, label, qty) VALUES ($1, 'held', 0)", [id]);
+    const xid = (await admin.query("SELECT txid_current()::text AS xid")).rows[0].xid as string;
+    return {
+      waiting:
         "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = $1",
-        [xid],
-      );
-    },
-    /** Rolls back and disconnects; again, does nothing. */
-    async rollback() {
-      if (ended) return;
-      ended = true;
-      await admin.query("ROLLBACK");
-      await admin.end();
-    },
-  };
-}
-
-/** Polls `sql` (a count `n`) on `admin` every 10 ms until it is above 0, for up to 5 s. */
-async function waitFor(admin: pg.Client, sql: string, params: unknown[]): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if ((await admin.query(sql, params)).rows[0].n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("nobody waited within 5 s");
-}
+      params: [xid],
+      letGo: () => admin.query("ROLLBACK"),
+    };
+  }, `-c search_path=${namespace}`);
 
 /** Bind messages written since `mark` (one write each): statements sent. */
 const bindsSince = (written: readonly string[], mark: number) => written.slice(mark).filter((w) => w[0] === "B").length;
@@ -374,14 +372,14 @@ describe("pipelined transactions and batch inserts", { skip: needsSessions }, ()
       await held.waited();
       await new Promise((r) => setImmediate(r));
       const sent = bindsSince(t.written, mark);
-      await held.rollback();
+      await held.release();
       assert.equal(sent, 4, "four statements sent while the first waits; the fifth waits for room");
       const back = await inserted;
       assert.deepEqual(back, rows);
       assert.equal(bindsSince(t.written, mark), 5);
       assert.equal(await t.db.items.where((i) => i.id >= 10_000).count(), 10_000);
     } finally {
-      await held.rollback();
+      await held.release();
       await t.db.items.where((i) => i.id >= 10_000).delete();
       await t.close();
     }
@@ -461,12 +459,12 @@ describe("pipelined transactions and batch inserts", { skip: needsSessions }, ()
       await held.waited();
       await new Promise((r) => setImmediate(r));
       const sent = bindsSince(t.written, mark);
-      await held.rollback();
+      await held.release();
       assert.equal(sent, 1);
       assert.equal(await inserted, 6_000);
     } finally {
       await lock.release();
-      await held.rollback();
+      await held.release();
       await t.db.items.where((i) => i.id >= 30_000).delete();
       await t.close();
     }
